@@ -1,0 +1,618 @@
+//! The capacity plan as a linear / mixed-integer program.
+//!
+//! [`Formulation::build`] owns the variables and writes one family of constraints per method;
+//! [`Formulation::allocation`] reads solver values back into an [`Allocation`]. Variables and
+//! rows keep domain keys so an exported model reads in the scenario's own ids.
+//!
+//! Units inside the program: allocations are in thousands of chip-hours and money in thousands
+//! of dollars; every row is scaled by its largest coefficient ([`LinearProgram::add_row`]).
+//!
+//! In *elastic* mode (used to explain an infeasible plan) every hard requirement that could be
+//! the cause (training work, must-serve demand, hard utilization floors) gets a slack measured as
+//! a fraction of the requirement, and the objective becomes the total of those fractions. That
+//! program is always feasible (allocating nothing meets every other row), and its slacks say what
+//! cannot be met and by how much.
+
+use crate::allocation::{AllocRow, Allocation};
+use crate::lp::{Col, LinearProgram, Row};
+use crate::model::{ClusterId, ContractId, Demand, Scenario, WorkloadId};
+use crate::schema::Billing;
+
+/// Chip-hours per unit of an allocation column.
+pub const CHIP_HOURS_PER_UNIT: f64 = 1_000.0;
+/// Dollars per unit of the objective.
+pub const USD_PER_UNIT: f64 = 1_000.0;
+/// Allocations below this many chip-hours are read back as zero (solver round-off).
+pub const ZERO_CHIP_HOURS: f64 = 1e-3;
+
+/// What a column stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ColKey {
+    /// Chip-hours of a workload on a cluster in a period.
+    Alloc(WorkloadId, ClusterId, usize),
+    /// 1 once a predecessor's work is complete by the end of a period.
+    Done(WorkloadId, usize),
+    /// Inference demand not served (penalized).
+    Unmet(WorkloadId, usize),
+    /// Chip-hours under a soft utilization floor.
+    UtilShort(ContractId, usize, usize),
+    /// Dollars under a spend floor (billed).
+    SpendShort(ContractId, usize),
+    /// Elastic: fraction of a training workload's work not done.
+    WorkGap(WorkloadId),
+    /// Elastic: fraction of must-serve demand not served in a period.
+    DemandGap(WorkloadId, usize),
+    /// Elastic: fraction of a hard utilization floor not met in a period.
+    UtilGap(ContractId, usize, usize),
+}
+
+/// What a row stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RowKey {
+    /// Chip-hours used on a cluster in a period stay within what it has.
+    Capacity(ClusterId, usize),
+    /// A training workload's work is done exactly, within its window.
+    Work(WorkloadId),
+    /// Inference demand in a period is served (or counted unmet).
+    Demand(WorkloadId, usize),
+    /// A workload's chips at once in a period.
+    MaxChips(WorkloadId, usize),
+    /// Utilization floor of a cluster in a period.
+    Utilization(ContractId, usize, usize),
+    /// Spend floor of a contract period.
+    Spend(ContractId, usize),
+    /// `Done(p, t)` only once p's cumulative work is complete.
+    DoneWhenComplete(WorkloadId, usize),
+    /// `Done(p, t)` stays 1 once reached.
+    DoneMonotone(WorkloadId, usize),
+    /// The successor receives compute in a period only if the predecessor was done before it.
+    After(WorkloadId, WorkloadId, usize),
+}
+
+/// The program for one scenario, with the keys of its columns and rows.
+pub struct Formulation<'s> {
+    /// The scenario.
+    pub scenario: &'s Scenario,
+    /// The program.
+    pub lp: LinearProgram,
+    /// Key of every column.
+    pub cols: Vec<ColKey>,
+    /// Key of every row.
+    pub rows: Vec<RowKey>,
+    /// Whether this is the elastic (explanation) program.
+    pub elastic: bool,
+    /// Allocation columns by workload, then (cluster, period, column); built once, read often.
+    alloc: Vec<Vec<(ClusterId, usize, Col)>>,
+    /// `Done` columns per workload by period (only for predecessors inside their window).
+    done: Vec<Vec<Option<Col>>>,
+    /// Work gap column per workload (elastic only).
+    work_gap: Vec<Option<Col>>,
+    /// Dollars that reserved capacity costs whatever the plan.
+    pub reserved_usd: f64,
+}
+
+impl<'s> Formulation<'s> {
+    /// Builds the program: the cost-minimizing plan, or (`elastic`) the least-violation one.
+    pub fn build(scenario: &'s Scenario, elastic: bool) -> Self {
+        let n = scenario.workloads.len();
+        let mut f = Formulation {
+            scenario,
+            lp: LinearProgram::new(),
+            cols: Vec::new(),
+            rows: Vec::new(),
+            elastic,
+            alloc: vec![Vec::new(); n],
+            done: vec![Vec::new(); n],
+            work_gap: vec![None; n],
+            reserved_usd: 0.0,
+        };
+        f.allocation_columns();
+        f.capacity_rows();
+        f.work_rows();
+        f.demand_rows();
+        f.max_chips_rows();
+        f.utilization_rows();
+        f.spend_rows();
+        f.dependency_rows();
+        if !elastic {
+            f.lp.obj_offset = f.reserved_usd / USD_PER_UNIT;
+        }
+        f
+    }
+
+    fn col(&mut self, key: ColKey, obj: f64, lower: f64, upper: f64, integer: bool) -> Col {
+        self.cols.push(key);
+        self.lp.add_col(obj, lower, upper, integer)
+    }
+
+    fn row(
+        &mut self,
+        key: RowKey,
+        terms: impl IntoIterator<Item = (Col, f64)>,
+        lower: f64,
+        upper: f64,
+    ) -> Row {
+        self.rows.push(key);
+        self.lp.add_row(terms, lower, upper)
+    }
+
+    /// Objective weight in the cost program, zero in the elastic one.
+    fn cost(&self, usd_per_unit: f64) -> f64 {
+        if self.elastic {
+            0.0
+        } else {
+            usd_per_unit
+        }
+    }
+
+    /// One column per (workload, allowed cluster, period in the workload's window).
+    fn allocation_columns(&mut self) {
+        let s = self.scenario;
+        for (k, w) in s.workloads.iter().enumerate() {
+            let rules = s.placement_rules_for(w);
+            let (first, last) = match &w.demand {
+                Demand::Training { .. } => (w.earliest_start, w.latest_finish),
+                Demand::Inference { .. } => (w.earliest_start, s.horizon.len() - 1),
+            };
+            for (c, cl) in s.clusters.iter().enumerate() {
+                let Some(yield_) = w.yield_per_chip_hour[c] else {
+                    continue;
+                };
+                if !rules
+                    .iter()
+                    .all(|(ci, _)| s.contracts[ci.0].provider == cl.provider)
+                {
+                    continue;
+                }
+                let marginal = match cl.billing {
+                    Billing::PerUse => cl.rate,
+                    Billing::Reserved => 0.0,
+                };
+                let share = match (&w.demand, cl.contract) {
+                    (
+                        Demand::Inference {
+                            revenue_per_unit, ..
+                        },
+                        Some(ci),
+                    ) => s.contracts[ci.0].inference_revenue_share * revenue_per_unit * yield_,
+                    _ => 0.0,
+                };
+                let obj = self.cost((marginal + share) * CHIP_HOURS_PER_UNIT / USD_PER_UNIT);
+                for t in first..=last.min(s.horizon.len() - 1) {
+                    let mut upper = cl.capacity[t];
+                    if let Some(m) = w.max_chips {
+                        upper = upper.min(m * s.horizon.periods[t].hours);
+                    }
+                    if upper <= 0.0 {
+                        continue;
+                    }
+                    let col = self.col(
+                        ColKey::Alloc(WorkloadId(k), ClusterId(c), t),
+                        obj,
+                        0.0,
+                        upper / CHIP_HOURS_PER_UNIT,
+                        false,
+                    );
+                    self.alloc[k].push((ClusterId(c), t, col));
+                }
+            }
+        }
+        for cl in &s.clusters {
+            if cl.billing == Billing::Reserved {
+                self.reserved_usd += cl.rate * cl.capacity.iter().sum::<f64>();
+            }
+        }
+    }
+
+    /// Columns of each (cluster, period), in workload order.
+    fn by_cluster_period(&self) -> Vec<Vec<Vec<Col>>> {
+        let s = self.scenario;
+        let mut out = vec![vec![Vec::new(); s.horizon.len()]; s.clusters.len()];
+        for cols in &self.alloc {
+            for &(c, t, col) in cols {
+                out[c.0][t].push(col);
+            }
+        }
+        out
+    }
+
+    fn capacity_rows(&mut self) {
+        let s = self.scenario;
+        let groups = self.by_cluster_period();
+        for (c, per_period) in groups.into_iter().enumerate() {
+            for (t, cols) in per_period.into_iter().enumerate() {
+                // One column alone is already bounded by the capacity.
+                if cols.len() > 1 {
+                    let cap = s.clusters[c].capacity[t] / CHIP_HOURS_PER_UNIT;
+                    self.row(
+                        RowKey::Capacity(ClusterId(c), t),
+                        cols.into_iter().map(|x| (x, 1.0)),
+                        f64::NEG_INFINITY,
+                        cap,
+                    );
+                }
+            }
+        }
+    }
+
+    fn yield_of(&self, k: usize, c: ClusterId) -> f64 {
+        self.scenario.workloads[k].yield_per_chip_hour[c.0]
+            .expect("columns exist only where the workload may run")
+    }
+
+    fn work_rows(&mut self) {
+        let s = self.scenario;
+        for (k, w) in s.workloads.iter().enumerate() {
+            let Demand::Training { work_pflop } = w.demand else {
+                continue;
+            };
+            let mut terms: Vec<(Col, f64)> = self.alloc[k]
+                .iter()
+                .map(|&(c, _, col)| (col, self.yield_of(k, c) * CHIP_HOURS_PER_UNIT))
+                .collect();
+            if self.elastic {
+                let gap = self.col(ColKey::WorkGap(WorkloadId(k)), 1.0, 0.0, 1.0, false);
+                self.work_gap[k] = Some(gap);
+                terms.push((gap, work_pflop));
+            }
+            self.row(RowKey::Work(WorkloadId(k)), terms, work_pflop, work_pflop);
+        }
+    }
+
+    fn demand_rows(&mut self) {
+        let s = self.scenario;
+        let periods = s.horizon.len();
+        for (k, w) in s.workloads.iter().enumerate() {
+            let Demand::Inference {
+                demand,
+                unmet_penalty,
+                ..
+            } = &w.demand
+            else {
+                continue;
+            };
+            let mut by_period: Vec<Vec<(Col, f64)>> = vec![Vec::new(); periods];
+            for &(c, t, col) in &self.alloc[k] {
+                by_period[t].push((col, self.yield_of(k, c) * CHIP_HOURS_PER_UNIT));
+            }
+            for (t, mut terms) in by_period.into_iter().enumerate() {
+                let d = demand[t];
+                if d <= 0.0 {
+                    // Serving more than the demand is never required; with no demand the
+                    // workload receives nothing.
+                    for (col, _) in terms {
+                        self.lp.col_upper[col.0 as usize] = 0.0;
+                    }
+                    continue;
+                }
+                match unmet_penalty {
+                    Some(p) => {
+                        // Unmet demand in thousands of units.
+                        let u = self.col(
+                            ColKey::Unmet(WorkloadId(k), t),
+                            self.cost(p * 1_000.0 / USD_PER_UNIT),
+                            0.0,
+                            d / 1_000.0,
+                            false,
+                        );
+                        terms.push((u, 1_000.0));
+                    }
+                    None if self.elastic => {
+                        let g = self.col(ColKey::DemandGap(WorkloadId(k), t), 1.0, 0.0, 1.0, false);
+                        terms.push((g, d));
+                    }
+                    None => {}
+                }
+                self.row(RowKey::Demand(WorkloadId(k), t), terms, d, d);
+            }
+        }
+    }
+
+    fn max_chips_rows(&mut self) {
+        let s = self.scenario;
+        for (k, w) in s.workloads.iter().enumerate() {
+            let Some(m) = w.max_chips else { continue };
+            let mut by_period: Vec<Vec<Col>> = vec![Vec::new(); s.horizon.len()];
+            for &(_, t, col) in &self.alloc[k] {
+                by_period[t].push(col);
+            }
+            for (t, cols) in by_period.into_iter().enumerate() {
+                let limit = m * s.horizon.periods[t].hours / CHIP_HOURS_PER_UNIT;
+                let most: f64 = cols.iter().map(|c| self.lp.col_upper[c.0 as usize]).sum();
+                if cols.len() > 1 && most > limit {
+                    self.row(
+                        RowKey::MaxChips(WorkloadId(k), t),
+                        cols.into_iter().map(|c| (c, 1.0)),
+                        f64::NEG_INFINITY,
+                        limit,
+                    );
+                }
+            }
+        }
+    }
+
+    fn utilization_rows(&mut self) {
+        let s = self.scenario;
+        let groups = self.by_cluster_period();
+        for (ci, contract) in s.contracts.iter().enumerate() {
+            for (j, u) in contract.utilization_floors.iter().enumerate() {
+                let c = u.cluster.0;
+                for t in 0..s.horizon.len() {
+                    let need = u.min_fraction * s.clusters[c].capacity[t] / CHIP_HOURS_PER_UNIT;
+                    if need <= 0.0 {
+                        continue;
+                    }
+                    let mut terms: Vec<(Col, f64)> =
+                        groups[c][t].iter().map(|&x| (x, 1.0)).collect();
+                    match u.penalty_usd_per_chip_hour {
+                        Some(p) => {
+                            let short = self.col(
+                                ColKey::UtilShort(ContractId(ci), j, t),
+                                self.cost(p * CHIP_HOURS_PER_UNIT / USD_PER_UNIT),
+                                0.0,
+                                need,
+                                false,
+                            );
+                            terms.push((short, 1.0));
+                        }
+                        None if self.elastic => {
+                            let g = self.col(
+                                ColKey::UtilGap(ContractId(ci), j, t),
+                                1.0,
+                                0.0,
+                                1.0,
+                                false,
+                            );
+                            terms.push((g, need));
+                        }
+                        None => {}
+                    }
+                    self.row(
+                        RowKey::Utilization(ContractId(ci), j, t),
+                        terms,
+                        need,
+                        f64::INFINITY,
+                    );
+                }
+            }
+        }
+    }
+
+    fn spend_rows(&mut self) {
+        let s = self.scenario;
+        let groups = self.by_cluster_period();
+        for (ci, contract) in s.contracts.iter().enumerate() {
+            for (j, floor) in contract.spend_floors.iter().enumerate() {
+                let mut fixed = floor.spent_before_usd + floor.forecast_after_usd;
+                let mut terms: Vec<(Col, f64)> = Vec::new();
+                for (c, cl) in s.clusters.iter().enumerate() {
+                    if cl.contract != Some(ContractId(ci)) {
+                        continue;
+                    }
+                    for &t in &floor.periods {
+                        match cl.billing {
+                            Billing::Reserved => fixed += cl.rate * cl.capacity[t],
+                            Billing::PerUse => terms.extend(
+                                groups[c][t]
+                                    .iter()
+                                    .map(|&x| (x, cl.rate * CHIP_HOURS_PER_UNIT / USD_PER_UNIT)),
+                            ),
+                        }
+                    }
+                }
+                let need = (floor.floor_usd - fixed) / USD_PER_UNIT;
+                if need <= 0.0 {
+                    continue;
+                }
+                let short = self.col(
+                    ColKey::SpendShort(ContractId(ci), j),
+                    self.cost(1.0),
+                    0.0,
+                    need,
+                    false,
+                );
+                terms.push((short, 1.0));
+                self.row(RowKey::Spend(ContractId(ci), j), terms, need, f64::INFINITY);
+            }
+        }
+    }
+
+    /// A successor gets compute in period t only if every predecessor's work was complete by
+    /// the end of period t-1. `Done(p, t)` is binary and may be 1 only once p's cumulative work
+    /// reaches its total; periods at or after p's latest finish need no gate, since p's work is
+    /// complete by then in every feasible plan.
+    fn dependency_rows(&mut self) {
+        let s = self.scenario;
+        let periods = s.horizon.len();
+        let preds: Vec<usize> = {
+            let mut v: Vec<usize> = s
+                .workloads
+                .iter()
+                .flat_map(|w| w.after.iter().map(|p| p.0))
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        for &p in &preds {
+            let w = &s.workloads[p];
+            let Demand::Training { work_pflop } = w.demand else {
+                continue;
+            };
+            self.done[p] = vec![None; periods];
+            for t in w.earliest_start..w.latest_finish.min(periods) {
+                let d = self.col(ColKey::Done(WorkloadId(p), t), 0.0, 0.0, 1.0, true);
+                self.done[p][t] = Some(d);
+                let mut terms: Vec<(Col, f64)> = self.alloc[p]
+                    .iter()
+                    .filter(|&&(_, tau, _)| tau <= t)
+                    .map(|&(c, _, col)| (col, self.yield_of(p, c) * CHIP_HOURS_PER_UNIT))
+                    .collect();
+                if let Some(g) = self.work_gap[p] {
+                    terms.push((g, work_pflop));
+                }
+                terms.push((d, -work_pflop));
+                self.row(
+                    RowKey::DoneWhenComplete(WorkloadId(p), t),
+                    terms,
+                    0.0,
+                    f64::INFINITY,
+                );
+                if t > w.earliest_start {
+                    let prev = self.done[p][t - 1].expect("created in the previous iteration");
+                    self.row(
+                        RowKey::DoneMonotone(WorkloadId(p), t),
+                        [(prev, 1.0), (d, -1.0)],
+                        f64::NEG_INFINITY,
+                        0.0,
+                    );
+                }
+            }
+        }
+        for (k, w) in s.workloads.iter().enumerate() {
+            for p in &w.after {
+                let pw = &s.workloads[p.0];
+                let mut by_period: Vec<Vec<Col>> = vec![Vec::new(); periods];
+                for &(_, t, col) in &self.alloc[k] {
+                    by_period[t].push(col);
+                }
+                for (t, cols) in by_period.into_iter().enumerate() {
+                    if cols.is_empty() || t == 0 || t > pw.latest_finish {
+                        continue;
+                    }
+                    let gate =
+                        self.done[p.0].get(t - 1).copied().flatten().expect(
+                            "successor columns start after the predecessor's earliest start",
+                        );
+                    let big_m: f64 = cols.iter().map(|c| self.lp.col_upper[c.0 as usize]).sum();
+                    let big_m = match w.max_chips {
+                        Some(m) => big_m.min(m * s.horizon.periods[t].hours / CHIP_HOURS_PER_UNIT),
+                        None => big_m,
+                    };
+                    let mut terms: Vec<(Col, f64)> = cols.into_iter().map(|c| (c, 1.0)).collect();
+                    terms.push((gate, -big_m));
+                    self.row(
+                        RowKey::After(WorkloadId(k), *p, t),
+                        terms,
+                        f64::NEG_INFINITY,
+                        0.0,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Reads solver values into an allocation (chip-hours; tiny values dropped as round-off).
+    pub fn allocation(&self, x: &[f64]) -> Allocation {
+        let mut rows = Vec::new();
+        for (k, cols) in self.alloc.iter().enumerate() {
+            for &(c, t, col) in cols {
+                let chip_hours = x[col.0 as usize] * CHIP_HOURS_PER_UNIT;
+                if chip_hours > ZERO_CHIP_HOURS {
+                    rows.push(AllocRow {
+                        period: t,
+                        cluster: c,
+                        workload: WorkloadId(k),
+                        chip_hours,
+                    });
+                }
+            }
+        }
+        rows.sort_by_key(|r| (r.period, r.cluster, r.workload));
+        Allocation { rows }
+    }
+
+    /// Objective value of `x` in dollars (cost program).
+    pub fn cost_usd(&self, x: &[f64]) -> f64 {
+        self.lp.objective_value(x) * USD_PER_UNIT
+    }
+
+    /// A readable, solver-safe name for a column.
+    pub fn col_name(&self, j: usize) -> String {
+        let s = self.scenario;
+        let w = |k: WorkloadId| safe(&s.workloads[k.0].id);
+        let c = |k: ClusterId| safe(&s.clusters[k.0].id);
+        let ct = |k: ContractId| safe(&s.contracts[k.0].id);
+        match self.cols[j] {
+            ColKey::Alloc(k, cl, t) => format!("x_{}_{}_p{}", w(k), c(cl), t + 1),
+            ColKey::Done(k, t) => format!("done_{}_p{}", w(k), t + 1),
+            ColKey::Unmet(k, t) => format!("unmet_{}_p{}", w(k), t + 1),
+            ColKey::UtilShort(k, f, t) => format!(
+                "utilshort_{}_{}_p{}",
+                ct(k),
+                c(s.contracts[k.0].utilization_floors[f].cluster),
+                t + 1
+            ),
+            ColKey::SpendShort(k, f) => format!(
+                "spendshort_{}_{}",
+                ct(k),
+                safe(&s.contracts[k.0].spend_floors[f].name)
+            ),
+            ColKey::WorkGap(k) => format!("workgap_{}", w(k)),
+            ColKey::DemandGap(k, t) => format!("demandgap_{}_p{}", w(k), t + 1),
+            ColKey::UtilGap(k, f, t) => format!(
+                "utilgap_{}_{}_p{}",
+                ct(k),
+                c(s.contracts[k.0].utilization_floors[f].cluster),
+                t + 1
+            ),
+        }
+    }
+
+    /// A readable, solver-safe name for a row.
+    pub fn row_name(&self, i: usize) -> String {
+        let s = self.scenario;
+        let w = |k: WorkloadId| safe(&s.workloads[k.0].id);
+        let c = |k: ClusterId| safe(&s.clusters[k.0].id);
+        let ct = |k: ContractId| safe(&s.contracts[k.0].id);
+        match self.rows[i] {
+            RowKey::Capacity(cl, t) => format!("capacity_{}_p{}", c(cl), t + 1),
+            RowKey::Work(k) => format!("work_{}", w(k)),
+            RowKey::Demand(k, t) => format!("demand_{}_p{}", w(k), t + 1),
+            RowKey::MaxChips(k, t) => format!("maxchips_{}_p{}", w(k), t + 1),
+            RowKey::Utilization(k, f, t) => format!(
+                "utilization_{}_{}_p{}",
+                ct(k),
+                c(s.contracts[k.0].utilization_floors[f].cluster),
+                t + 1
+            ),
+            RowKey::Spend(k, f) => format!(
+                "spend_{}_{}",
+                ct(k),
+                safe(&s.contracts[k.0].spend_floors[f].name)
+            ),
+            RowKey::DoneWhenComplete(k, t) => format!("done_{}_p{}", w(k), t + 1),
+            RowKey::DoneMonotone(k, t) => format!("donemono_{}_p{}", w(k), t + 1),
+            RowKey::After(k, p, t) => format!("after_{}_{}_p{}", w(k), w(p), t + 1),
+        }
+    }
+
+    /// What the elastic program could not meet: (requirement, fraction short).
+    pub fn gaps(&self, x: &[f64]) -> Vec<(ColKey, f64)> {
+        self.cols
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| {
+                matches!(
+                    k,
+                    ColKey::WorkGap(_) | ColKey::DemandGap(..) | ColKey::UtilGap(..)
+                )
+            })
+            .map(|(j, k)| (*k, x[j]))
+            .filter(|(_, v)| *v > 1e-7)
+            .collect()
+    }
+}
+
+/// Keeps letters, digits, `_`, `-` and `.`; anything else becomes `_` (MPS and LP names).
+pub fn safe(id: &str) -> String {
+    id.chars()
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.') {
+                ch
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

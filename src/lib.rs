@@ -1,0 +1,56 @@
+//! capplan: cost-minimizing compute-capacity plans under multi-year accelerator contracts.
+//!
+//! A scenario (TOML, see [`schema`]) describes accelerator clusters, training and inference
+//! workloads with their dependencies, and contract terms (discounts, spend and utilization
+//! floors, placement rules). [`plan::plan`] turns it into a linear or mixed-integer program
+//! ([`formulation`]), solves it ([`solver`]), and audits the result with an independent checker
+//! ([`audit`]) before anything is written.
+//!
+//! ```
+//! use capplan::model::Scenario;
+//! use capplan::plan::{plan, PlanOptions, PlanOutcome};
+//!
+//! let toml = r#"
+//! [horizon]
+//! start = "2027-01-04"
+//! period = "week"
+//! periods = 2
+//!
+//! [[clusters]]
+//! id = "h100-spot"
+//! provider = "aws"
+//! chip = "h100"
+//! chips = 8
+//! billing = "per-use"
+//! usd_per_chip_hour = 6.88
+//! price_basis = "on-demand"
+//!
+//! [[workloads]]
+//! id = "finetune"
+//! kind = "post-training"
+//! work_chip_hours = { chip = "h100", chip_hours = 1000 }
+//! "#;
+//! let scenario = Scenario::from_toml(toml, "example.toml".as_ref()).unwrap();
+//! let PlanOutcome::Planned { audit, .. } = plan(&scenario, &PlanOptions::default()).unwrap() else {
+//!     panic!("expected a plan");
+//! };
+//! // 1,000 H100 chip-hours at $6.88.
+//! assert!((audit.costs.total_usd - 6_880.0).abs() < 1e-3);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// Quantities are kept per period in parallel vectors (capacity, usage, demand); indexing them by
+// the period number reads closer to the model than zipped iterators do.
+#![allow(clippy::needless_range_loop)]
+
+pub mod allocation;
+pub mod audit;
+pub mod error;
+pub mod formulation;
+pub mod lp;
+pub mod model;
+pub mod plan;
+pub mod report;
+pub mod schema;
+pub mod solver;

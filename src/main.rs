@@ -1,0 +1,236 @@
+//! The `capplan` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use capplan::model::Scenario;
+use capplan::plan::{plan, PlanError, PlanOptions, PlanOutcome};
+use capplan::report;
+use capplan::solver::{Algorithm, Backend, SolveOptions};
+
+/// Exit codes: the contract scripts and CI rely on.
+mod exit {
+    /// Planned; compliant; valid.
+    pub const OK: u8 = 0;
+    /// No plan keeps every term (infeasible, or no plan within the time limit); violations found.
+    pub const NO_PLAN: u8 = 1;
+    /// Bad input: the file, the place and the fix are printed.
+    pub const BAD_INPUT: u8 = 2;
+    /// Internal error: a solver failure, or a plan that fails its own audit.
+    pub const INTERNAL: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "capplan",
+    version,
+    about = "Cost-minimizing compute-capacity plans under accelerator contracts"
+)]
+struct Cli {
+    /// Show progress on stderr (-v: phases, -vv: debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a scenario file and report every problem found.
+    Validate {
+        /// Scenario TOML file.
+        model: PathBuf,
+    },
+    /// Compute the cost-minimizing plan that keeps every contract term.
+    Plan(PlanArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SolverArg {
+    /// HiGHS where compiled in; otherwise clarabel for LPs and microlp for MILPs.
+    Auto,
+    /// Pure-Rust simplex and branch and bound.
+    Microlp,
+    /// Pure-Rust interior point (LPs only).
+    Clarabel,
+    /// HiGHS (build with --features highs).
+    Highs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
+}
+
+#[derive(clap::Args)]
+struct PlanArgs {
+    /// Scenario TOML file.
+    model: PathBuf,
+    /// Solver backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    solver: SolverArg,
+    /// HiGHS LP algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    algorithm: Algorithm,
+    /// Stop after this many seconds and return the best plan found so far.
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    /// Stop once the plan is proven within this fraction of optimal (0.01 = 1%).
+    #[arg(long, value_name = "FRACTION")]
+    mip_gap: Option<f64>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Also write schedule.csv and plan.json into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let result = match cli.command {
+        Command::Validate { model } => validate(&model),
+        Command::Plan(args) => run_plan(args, cli.verbose > 0),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::INTERNAL)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "capplan=info",
+        _ => "capplan=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Loads a scenario, printing its problems and returning the exit code on failure.
+fn load(model: &Path) -> Result<Scenario, u8> {
+    Scenario::from_file(model).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    })
+}
+
+fn validate(model: &Path) -> anyhow::Result<u8> {
+    let s = match load(model) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    println!(
+        "{}: valid: {} periods, {} clusters, {} workloads ({} dependencies), {} contracts",
+        model.display(),
+        s.horizon.len(),
+        s.clusters.len(),
+        s.workloads.len(),
+        s.dag.edge_count(),
+        s.contracts.len()
+    );
+    Ok(exit::OK)
+}
+
+fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
+    let started = Instant::now();
+    let scenario = match load(&args.model) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let load_seconds = started.elapsed().as_secs_f64();
+    let opts = PlanOptions {
+        backend: match args.solver {
+            SolverArg::Auto => None,
+            SolverArg::Microlp => Some(Backend::Microlp),
+            SolverArg::Clarabel => Some(Backend::Clarabel),
+            SolverArg::Highs => Some(Backend::Highs),
+        },
+        solve: SolveOptions {
+            time_limit: args.time_limit,
+            mip_gap: args.mip_gap,
+            verbose,
+            algorithm: args.algorithm,
+        },
+    };
+    let mut outcome = match plan(&scenario, &opts) {
+        Ok(o) => o,
+        Err(PlanError::Solver(e)) => {
+            eprintln!("error: {e}");
+            return Ok(exit::BAD_INPUT);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::INTERNAL);
+        }
+    };
+    let solver = match &mut outcome {
+        PlanOutcome::Planned { solver, .. }
+        | PlanOutcome::Infeasible { solver, .. }
+        | PlanOutcome::NoPlan { solver } => solver,
+    };
+    solver.timings.load_seconds = load_seconds;
+    if let Some(dir) = &args.out {
+        let t = Instant::now();
+        write_outputs(dir, &scenario, &outcome)?;
+        let solver = match &mut outcome {
+            PlanOutcome::Planned { solver, .. }
+            | PlanOutcome::Infeasible { solver, .. }
+            | PlanOutcome::NoPlan { solver } => solver,
+        };
+        solver.timings.write_seconds = t.elapsed().as_secs_f64();
+    }
+    match args.format {
+        Format::Table => print!("{}", report::plan_text(&scenario, &outcome)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report::plan_document(&scenario, &outcome))?
+        ),
+    }
+    Ok(match outcome {
+        PlanOutcome::Planned { .. } => exit::OK,
+        PlanOutcome::Infeasible { .. } => exit::NO_PLAN,
+        PlanOutcome::NoPlan { solver }
+            if solver.status == capplan::solver::SolveStatus::TimeLimitNoPlan =>
+        {
+            exit::NO_PLAN
+        }
+        PlanOutcome::NoPlan { .. } => exit::INTERNAL,
+    })
+}
+
+/// Writes `schedule.csv` and `plan.json`; only a plan has a schedule, so an infeasible outcome
+/// writes `plan.json` alone.
+fn write_outputs(dir: &Path, scenario: &Scenario, outcome: &PlanOutcome) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    let doc = report::plan_document(scenario, outcome);
+    let json = serde_json::to_vec_pretty(&doc)?;
+    if let PlanOutcome::Planned { audit, .. } = outcome {
+        let csv = report::schedule_csv(&audit.schedule);
+        let path = dir.join("schedule.csv");
+        report::write_atomic(&path, &csv)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let path = dir.join("plan.json");
+    report::write_atomic(&path, &json)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,360 @@
+//! Planning: build the program, solve it, read the plan back, audit it.
+//!
+//! Every outcome is data: a plan (optimal, or stopped by a limit with its gap), an infeasible
+//! scenario with what cannot be met in the model's own terms, or no plan within the time limit.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::audit::{audit, AuditReport};
+use crate::formulation::{ColKey, Formulation};
+use crate::model::{fmt_num, Demand, Scenario};
+use crate::solver::{self, Algorithm, Backend, SolveOptions, SolveStatus, SolverError};
+
+/// Seconds spent in each phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    /// Reading and validating the scenario.
+    pub load_seconds: f64,
+    /// Building the program.
+    pub build_seconds: f64,
+    /// Handing the program to the backend.
+    pub backend_load_seconds: f64,
+    /// Solving.
+    pub solve_seconds: f64,
+    /// Reading the solution back.
+    pub extract_seconds: f64,
+    /// Auditing the plan.
+    pub audit_seconds: f64,
+    /// Writing outputs.
+    pub write_seconds: f64,
+}
+
+/// What was solved and how.
+#[derive(Debug, Clone, Serialize)]
+pub struct SolverInfo {
+    /// Backend.
+    pub backend: Backend,
+    /// Algorithm.
+    pub algorithm: String,
+    /// Status.
+    pub status: SolveStatus,
+    /// Relative MIP gap reached (0 when proven optimal; absent where the backend does not say).
+    pub gap: Option<f64>,
+    /// Columns.
+    pub variables: usize,
+    /// Rows.
+    pub constraints: usize,
+    /// Nonzero matrix entries.
+    pub nonzeros: usize,
+    /// Integer columns.
+    pub integer_variables: usize,
+    /// Objective of the solver's solution, USD.
+    pub objective_usd: Option<f64>,
+    /// Time per phase.
+    pub timings: Timings,
+    /// The backend's message, when it failed.
+    pub message: Option<String>,
+}
+
+/// Something an infeasible scenario cannot meet, found by the least-violation program.
+#[derive(Debug, Clone, Serialize)]
+pub struct Unmeetable {
+    /// `work`, `demand` or `utilization_floor`.
+    pub kind: String,
+    /// Workload, for work and demand.
+    pub workload: Option<String>,
+    /// Cluster, for utilization floors.
+    pub cluster: Option<String>,
+    /// Contract, for utilization floors.
+    pub contract: Option<String>,
+    /// Periods involved (1-based).
+    pub periods: Vec<usize>,
+    /// How much cannot be met.
+    pub amount: f64,
+    /// Unit of `amount`.
+    pub unit: String,
+    /// One sentence in the model's terms.
+    pub message: String,
+}
+
+/// The outcome of planning.
+#[derive(Debug, Clone)]
+pub enum PlanOutcome {
+    /// A plan that keeps every hard term (optimal or stopped by a limit).
+    Planned {
+        /// Solver details.
+        solver: SolverInfo,
+        /// The plan's audit: schedule, costs, floors.
+        audit: Box<AuditReport>,
+    },
+    /// No plan keeps every hard term; what cannot be met, and by how much.
+    Infeasible {
+        /// Solver details.
+        solver: SolverInfo,
+        /// What cannot be met, least total violation first.
+        unmeetable: Vec<Unmeetable>,
+    },
+    /// The solver stopped without a plan (time limit, numerical failure).
+    NoPlan {
+        /// Solver details.
+        solver: SolverInfo,
+    },
+}
+
+/// Planning settings.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Backend; `None` picks automatically.
+    pub backend: Option<Backend>,
+    /// Limits.
+    pub solve: SolveOptions,
+}
+
+/// Why planning failed outright.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The solver could not be used.
+    #[error(transparent)]
+    Solver(#[from] SolverError),
+    /// The plan broke rules it was built to keep: a bug in the planner or a solver tolerance
+    /// problem, caught by the independent audit.
+    #[error("internal error: the plan from {backend} fails its own audit ({violations} violation(s)); first: {first}. Please report this with the scenario file.")]
+    SelfAudit {
+        /// Backend.
+        backend: &'static str,
+        /// Number of violations.
+        violations: usize,
+        /// The first violation.
+        first: String,
+    },
+    /// The audit's cost disagrees with the solver's objective.
+    #[error("internal error: the audit prices the plan at ${audit} but the solver's objective is ${solver}. Please report this with the scenario file.")]
+    CostMismatch {
+        /// Audit total, USD.
+        audit: String,
+        /// Solver objective, USD.
+        solver: String,
+    },
+}
+
+/// Plans `scenario`.
+pub fn plan(scenario: &Scenario, opts: &PlanOptions) -> Result<PlanOutcome, PlanError> {
+    let started = Instant::now();
+    let formulation = Formulation::build(scenario, false);
+    let build_seconds = started.elapsed().as_secs_f64();
+    let has_integers = formulation.lp.num_integers() > 0;
+    let backend = opts.backend.unwrap_or_else(|| Backend::auto(has_integers));
+    tracing::info!(
+        backend = backend.as_str(),
+        variables = formulation.lp.num_cols(),
+        constraints = formulation.lp.num_rows(),
+        integers = formulation.lp.num_integers(),
+        build_seconds,
+        "built the program"
+    );
+    let result = solver::solve(&formulation.lp, backend, &opts.solve)?;
+    tracing::info!(
+        status = result.status.as_str(),
+        solve_seconds = result.solve_seconds,
+        "solved"
+    );
+    let mut info = SolverInfo {
+        backend,
+        algorithm: result.algorithm.clone(),
+        status: result.status,
+        gap: result.gap,
+        variables: formulation.lp.num_cols(),
+        constraints: formulation.lp.num_rows(),
+        nonzeros: formulation.lp.num_nonzeros(),
+        integer_variables: formulation.lp.num_integers(),
+        objective_usd: None,
+        timings: Timings {
+            build_seconds,
+            backend_load_seconds: result.load_seconds,
+            solve_seconds: result.solve_seconds,
+            ..Timings::default()
+        },
+        message: result.message.clone(),
+    };
+    match (result.status, result.x) {
+        (status, Some(x)) if status.has_plan() => {
+            let t = Instant::now();
+            let allocation = formulation.allocation(&x);
+            let objective = formulation.cost_usd(&x);
+            info.objective_usd = Some(objective);
+            info.timings.extract_seconds = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let report = audit(scenario, &allocation);
+            info.timings.audit_seconds = t.elapsed().as_secs_f64();
+            if report.violations() > 0 {
+                let first = report
+                    .findings
+                    .iter()
+                    .find(|f| f.severity == crate::audit::Severity::Violation)
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default();
+                return Err(PlanError::SelfAudit {
+                    backend: backend.as_str(),
+                    violations: report.violations(),
+                    first,
+                });
+            }
+            let total = report.costs.total_usd;
+            if (total - objective).abs() > 1e-4 * total.abs().max(objective.abs()).max(1.0) {
+                return Err(PlanError::CostMismatch {
+                    audit: fmt_num(total),
+                    solver: fmt_num(objective),
+                });
+            }
+            Ok(PlanOutcome::Planned {
+                solver: info,
+                audit: Box::new(report),
+            })
+        }
+        (SolveStatus::Infeasible, _) => {
+            let unmeetable = explain_infeasible(scenario, backend, &opts.solve)?;
+            Ok(PlanOutcome::Infeasible {
+                solver: info,
+                unmeetable,
+            })
+        }
+        (status, _) => {
+            if status.has_plan() {
+                info.status = SolveStatus::Failed;
+            }
+            Ok(PlanOutcome::NoPlan { solver: info })
+        }
+    }
+}
+
+/// Solves the least-violation program and says what cannot be met.
+fn explain_infeasible(
+    scenario: &Scenario,
+    backend: Backend,
+    opts: &SolveOptions,
+) -> Result<Vec<Unmeetable>, PlanError> {
+    let elastic = Formulation::build(scenario, true);
+    let backend = if backend == Backend::Clarabel && elastic.lp.num_integers() > 0 {
+        Backend::auto(true)
+    } else {
+        backend
+    };
+    let opts = SolveOptions {
+        algorithm: Algorithm::Auto,
+        ..opts.clone()
+    };
+    let result = solver::solve(&elastic.lp, backend, &opts)?;
+    let Some(x) = result.x else {
+        return Ok(Vec::new());
+    };
+    let s = scenario;
+    let mut out: Vec<Unmeetable> = Vec::new();
+    for (key, fraction) in elastic.gaps(&x) {
+        match key {
+            ColKey::WorkGap(w) => {
+                let wl = &s.workloads[w.0];
+                let work = wl.work_pflop().unwrap_or(0.0);
+                let short = fraction * work;
+                out.push(Unmeetable {
+                    kind: "work".into(),
+                    workload: Some(wl.id.clone()),
+                    cluster: None,
+                    contract: None,
+                    periods: vec![wl.deadline + 1],
+                    amount: short,
+                    unit: "PFLOP".into(),
+                    message: format!(
+                        "training \"{}\" cannot get {} of its {} PFLOP ({:.1}%) done by period {} with the capacity left to it",
+                        wl.id,
+                        fmt_num(short),
+                        fmt_num(work),
+                        100.0 * fraction,
+                        wl.latest_finish + 1
+                    ),
+                });
+            }
+            ColKey::DemandGap(w, t) => {
+                let wl = &s.workloads[w.0];
+                let Demand::Inference { demand, unit, .. } = &wl.demand else {
+                    continue;
+                };
+                let short = fraction * demand[t];
+                match out
+                    .iter_mut()
+                    .find(|u| u.kind == "demand" && u.workload.as_deref() == Some(wl.id.as_str()))
+                {
+                    Some(u) => {
+                        u.periods.push(t + 1);
+                        u.amount += short;
+                    }
+                    None => out.push(Unmeetable {
+                        kind: "demand".into(),
+                        workload: Some(wl.id.clone()),
+                        cluster: None,
+                        contract: None,
+                        periods: vec![t + 1],
+                        amount: short,
+                        unit: unit.clone(),
+                        message: String::new(),
+                    }),
+                }
+            }
+            ColKey::UtilGap(k, j, t) => {
+                let contract = &s.contracts[k.0];
+                let floor = &contract.utilization_floors[j];
+                let cl = &s.clusters[floor.cluster.0];
+                let short = fraction * floor.min_fraction * cl.capacity[t];
+                match out.iter_mut().find(|u| {
+                    u.kind == "utilization_floor" && u.cluster.as_deref() == Some(cl.id.as_str())
+                }) {
+                    Some(u) => {
+                        u.periods.push(t + 1);
+                        u.amount += short;
+                    }
+                    None => out.push(Unmeetable {
+                        kind: "utilization_floor".into(),
+                        workload: None,
+                        cluster: Some(cl.id.clone()),
+                        contract: Some(contract.id.clone()),
+                        periods: vec![t + 1],
+                        amount: short,
+                        unit: "chip-hours".into(),
+                        message: format!("{:.1}%", 100.0 * floor.min_fraction),
+                    }),
+                }
+            }
+            _ => {}
+        }
+    }
+    for u in &mut out {
+        let periods = u
+            .periods
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        match u.kind.as_str() {
+            "demand" => {
+                u.message = format!(
+                    "must-serve \"{}\" cannot be served {} {} in period(s) {periods}",
+                    u.workload.as_deref().unwrap_or(""),
+                    fmt_num(u.amount),
+                    u.unit
+                );
+            }
+            "utilization_floor" => {
+                u.message = format!(
+                    "the hard {} utilization floor on \"{}\" (contract \"{}\") cannot be met: {} chip-hours of work short in period(s) {periods}",
+                    u.message,
+                    u.cluster.as_deref().unwrap_or(""),
+                    u.contract.as_deref().unwrap_or(""),
+                    fmt_num(u.amount)
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}

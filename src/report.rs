@@ -1,0 +1,460 @@
+//! Rendering outcomes for people (tables) and programs (JSON, CSV), and writing files safely.
+//!
+//! Outcomes are data ([`crate::plan::PlanOutcome`], [`crate::audit::AuditReport`]); this module is
+//! the one place that turns them into text.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::audit::{
+    AuditReport, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
+    SpendFloorStatus, TrainingStatus, UtilizationStatus,
+};
+use crate::model::{fmt_num, Scenario};
+use crate::plan::{PlanOutcome, SolverInfo, Unmeetable};
+
+/// The JSON document `capplan plan --format json` prints and `--out` writes as `plan.json`.
+#[derive(Debug, Serialize)]
+pub struct PlanDocument<'a> {
+    /// Format version of this document.
+    pub format_version: u32,
+    /// Scenario file.
+    pub scenario: String,
+    /// `optimal`, `gap_limit`, `time_limit`, `infeasible`, `time_limit_no_plan` or `failed`.
+    pub status: &'static str,
+    /// Total cost, USD (plans only).
+    pub total_cost_usd: Option<f64>,
+    /// Solver details.
+    pub solver: &'a SolverInfo,
+    /// Cost by part (plans only).
+    pub costs: Option<&'a Costs>,
+    /// Floors and their compliance (plans only).
+    pub contracts: Option<ContractsSection<'a>>,
+    /// Training progress (plans only).
+    pub training: &'a [TrainingStatus],
+    /// Inference service (plans only).
+    pub inference: &'a [InferenceStatus],
+    /// Effective prices per provider (plans only).
+    pub prices: &'a [ProviderPrice],
+    /// Audit findings (billed shortfalls; a plan never has violations).
+    pub findings: &'a [Finding],
+    /// What an infeasible scenario cannot meet.
+    pub unmeetable: &'a [Unmeetable],
+    /// The schedule.
+    pub schedule: &'a [ScheduleRow],
+}
+
+/// Contract floors.
+#[derive(Debug, Serialize)]
+pub struct ContractsSection<'a> {
+    /// Spend floors.
+    pub spend_floors: &'a [SpendFloorStatus],
+    /// Utilization per cluster with a floor and period.
+    pub utilization: &'a [UtilizationStatus],
+}
+
+/// Builds the JSON document for an outcome.
+pub fn plan_document<'a>(scenario: &Scenario, outcome: &'a PlanOutcome) -> PlanDocument<'a> {
+    let (solver, audit, unmeetable): (&SolverInfo, Option<&AuditReport>, &[Unmeetable]) =
+        match outcome {
+            PlanOutcome::Planned { solver, audit } => (solver, Some(audit), &[]),
+            PlanOutcome::Infeasible { solver, unmeetable } => (solver, None, unmeetable),
+            PlanOutcome::NoPlan { solver } => (solver, None, &[]),
+        };
+    PlanDocument {
+        format_version: 1,
+        scenario: scenario.file.display().to_string(),
+        status: solver.status.as_str(),
+        total_cost_usd: audit.map(|a| a.costs.total_usd),
+        solver,
+        costs: audit.map(|a| &a.costs),
+        contracts: audit.map(|a| ContractsSection {
+            spend_floors: &a.spend_floors,
+            utilization: &a.utilization,
+        }),
+        training: audit.map_or(&[], |a| &a.training),
+        inference: audit.map_or(&[], |a| &a.inference),
+        prices: audit.map_or(&[], |a| &a.prices),
+        findings: audit.map_or(&[], |a| &a.findings),
+        unmeetable,
+        schedule: audit.map_or(&[], |a| &a.schedule),
+    }
+}
+
+/// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`.
+pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r).expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("writing CSV to memory cannot fail")
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, so a reader never
+/// sees a partly written file and a failure leaves nothing behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A plain text table with aligned columns; numeric-looking cells are right-aligned.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column titles.
+    pub fn new(header: &[&str]) -> Self {
+        Table {
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// Renders with two leading spaces.
+    pub fn render(&self) -> String {
+        let n = self.header.len();
+        let mut width = vec![0; n];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (i, c) in r.iter().enumerate().take(n) {
+                width[i] = width[i].max(c.chars().count());
+            }
+        }
+        let numeric = |s: &str| {
+            !s.is_empty()
+                && s.trim_start_matches(['-', '$'])
+                    .starts_with(|c: char| c.is_ascii_digit())
+        };
+        let mut out = String::new();
+        let line = |out: &mut String, r: &[String], header: bool| {
+            out.push_str("  ");
+            for (i, c) in r.iter().enumerate().take(n) {
+                let pad = width[i] - c.chars().count();
+                if !header && numeric(c) {
+                    out.push_str(&" ".repeat(pad));
+                    out.push_str(c);
+                } else {
+                    out.push_str(c);
+                    if i + 1 < n {
+                        out.push_str(&" ".repeat(pad));
+                    }
+                }
+                if i + 1 < n {
+                    out.push_str("  ");
+                }
+            }
+            out.push('\n');
+        };
+        line(&mut out, &self.header, true);
+        line(
+            &mut out,
+            &width.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+            true,
+        );
+        for r in &self.rows {
+            line(&mut out, r, false);
+        }
+        out
+    }
+}
+
+fn usd(x: f64) -> String {
+    format!("${}", fmt_num(x))
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// The solver section, shared by every outcome.
+pub fn solver_text(s: &SolverInfo) -> String {
+    let mut out = String::new();
+    let gap = s
+        .gap
+        .map_or("n/a".to_string(), |g| format!("{:.4}%", 100.0 * g));
+    let _ = writeln!(
+        out,
+        "Solver: {} ({}), status {}, gap {gap}",
+        s.backend.as_str(),
+        s.algorithm,
+        s.status.as_str()
+    );
+    let _ = writeln!(
+        out,
+        "  model: {} variables ({} integer), {} constraints, {} nonzeros",
+        s.variables, s.integer_variables, s.constraints, s.nonzeros
+    );
+    let t = &s.timings;
+    let _ = writeln!(
+        out,
+        "  seconds: load {:.3}, build {:.3}, solver load {:.3}, solve {:.3}, extract {:.3}, audit {:.3}, write {:.3}",
+        t.load_seconds, t.build_seconds, t.backend_load_seconds, t.solve_seconds, t.extract_seconds, t.audit_seconds, t.write_seconds
+    );
+    if let Some(m) = &s.message {
+        let _ = writeln!(out, "  solver message: {m}");
+    }
+    out
+}
+
+/// The audit sections (costs, floors, utilization, training, inference, prices, findings).
+pub fn audit_text(a: &AuditReport) -> String {
+    let mut out = String::new();
+    let c = &a.costs;
+    let _ = writeln!(out, "Total cost: {}", usd(c.total_usd));
+    let mut t = Table::new(&["part", "USD"]);
+    for (name, v) in [
+        ("per-use compute", c.usage_usd),
+        ("reserved capacity", c.reserved_usd),
+        ("  of which idle", c.reserved_idle_usd),
+        ("spend-floor shortfall billed", c.spend_shortfall_usd),
+        ("utilization penalties", c.utilization_penalty_usd),
+        ("unmet demand penalties", c.unmet_penalty_usd),
+        ("inference revenue share", c.revenue_share_usd),
+    ] {
+        t.row(vec![name.to_string(), usd(v)]);
+    }
+    out.push_str(&t.render());
+    for (title, map) in [
+        ("provider", &c.by_provider),
+        ("cluster", &c.by_cluster),
+        ("workload", &c.by_workload),
+    ] {
+        let _ = writeln!(out, "\nCompute cost by {title}:");
+        let mut t = Table::new(&[title, "USD"]);
+        for (k, v) in map {
+            t.row(vec![k.clone(), usd(*v)]);
+        }
+        out.push_str(&t.render());
+    }
+    if !a.spend_floors.is_empty() {
+        let _ = writeln!(out, "\nSpend floors:");
+        let mut t = Table::new(&[
+            "contract",
+            "floor",
+            "required",
+            "before",
+            "in horizon",
+            "forecast after",
+            "shortfall",
+            "met",
+        ]);
+        for f in &a.spend_floors {
+            t.row(vec![
+                f.contract.clone(),
+                f.name.clone(),
+                usd(f.floor_usd),
+                usd(f.spent_before_usd),
+                usd(f.in_horizon_usd),
+                usd(f.forecast_after_usd),
+                usd(f.shortfall_usd),
+                yes_no(f.met),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    if !a.utilization.is_empty() {
+        let _ = writeln!(out, "\nUtilization of clusters with floors:");
+        let mut t = Table::new(&[
+            "cluster",
+            "period",
+            "used chip-h",
+            "available chip-h",
+            "used",
+            "floor",
+            "short chip-h",
+            "penalty",
+        ]);
+        for u in &a.utilization {
+            t.row(vec![
+                u.cluster.clone(),
+                u.period.to_string(),
+                fmt_num(u.used_chip_hours),
+                fmt_num(u.available_chip_hours),
+                pct(u.fraction),
+                format!(
+                    "{}{}",
+                    pct(u.floor_fraction),
+                    if u.hard { " hard" } else { "" }
+                ),
+                fmt_num(u.short_chip_hours),
+                usd(u.penalty_usd),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    if !a.training.is_empty() {
+        let _ = writeln!(out, "\nTraining:");
+        let mut t = Table::new(&[
+            "workload",
+            "work PFLOP",
+            "done PFLOP",
+            "chip-hours",
+            "finishes",
+            "deadline",
+        ]);
+        for w in &a.training {
+            t.row(vec![
+                w.workload.clone(),
+                fmt_num(w.work_pflop),
+                fmt_num(w.done_pflop),
+                fmt_num(w.chip_hours),
+                w.finish_period
+                    .map_or("not done".into(), |p| format!("period {p}")),
+                format!("period {}", w.deadline_period),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    if !a.inference.is_empty() {
+        let _ = writeln!(out, "\nInference:");
+        let mut t = Table::new(&[
+            "workload",
+            "unit",
+            "demand",
+            "served",
+            "unmet",
+            "penalty",
+            "must serve",
+        ]);
+        for w in &a.inference {
+            t.row(vec![
+                w.workload.clone(),
+                w.unit.clone(),
+                fmt_num(w.demand),
+                fmt_num(w.served),
+                fmt_num(w.unmet),
+                usd(w.penalty_usd),
+                yes_no(w.must_serve),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    if !a.prices.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nEffective prices (spend includes idle reserved capacity):"
+        );
+        let mut t = Table::new(&[
+            "provider",
+            "chip-hours",
+            "spend",
+            "at public rates",
+            "$/chip-hour",
+            "$/peak PFLOP",
+            "$/training PFLOP",
+            "public $/training PFLOP",
+            "discount achieved",
+        ]);
+        for p in &a.prices {
+            let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("${v:.4}"));
+            t.row(vec![
+                p.provider.clone(),
+                fmt_num(p.chip_hours),
+                usd(p.spend_usd),
+                usd(p.public_usd),
+                format!("${:.3}", p.usd_per_chip_hour),
+                format!("${:.5}", p.usd_per_peak_pflop),
+                opt(p.usd_per_training_pflop),
+                opt(p.public_usd_per_training_pflop),
+                pct(p.discount_achieved),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    let _ = writeln!(out);
+    let (v, b) = (a.violations(), a.shortfalls());
+    if v == 0 && b == 0 {
+        let _ = writeln!(out, "Compliance: every rule kept and every floor met.");
+    } else {
+        let _ = writeln!(
+            out,
+            "Compliance: {v} violation(s) of hard rules, {b} floor shortfall(s) billed."
+        );
+        for f in &a.findings {
+            let tag = match f.severity {
+                Severity::Violation => "VIOLATION",
+                Severity::Billed => "billed",
+            };
+            let _ = writeln!(out, "  [{tag}] {}: {}", f.rule.as_str(), f.message);
+        }
+    }
+    out
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// The whole plan for a terminal.
+pub fn plan_text(scenario: &Scenario, outcome: &PlanOutcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "capplan plan: {}", scenario.file.display());
+    if let Some(d) = &scenario.description {
+        let _ = writeln!(out, "{}", d.trim());
+    }
+    let h = &scenario.horizon;
+    let _ = writeln!(
+        out,
+        "Horizon: {} periods of one {:?} from {}\n",
+        h.len(),
+        h.length,
+        h.periods[0].start
+    );
+    match outcome {
+        PlanOutcome::Planned { solver, audit } => {
+            out.push_str(&audit_text(audit));
+            let _ = writeln!(out);
+            out.push_str(&solver_text(solver));
+        }
+        PlanOutcome::Infeasible { solver, unmeetable } => {
+            let _ = writeln!(out, "INFEASIBLE: no plan keeps every hard term. What cannot be met (least total shortfall):");
+            for u in unmeetable {
+                let _ = writeln!(out, "  - {}", u.message);
+            }
+            if unmeetable.is_empty() {
+                let _ = writeln!(out, "  (the least-violation program found nothing to report; check the solver message)");
+            }
+            let _ = writeln!(out);
+            out.push_str(&solver_text(solver));
+        }
+        PlanOutcome::NoPlan { solver } => {
+            let _ = writeln!(
+                out,
+                "NO PLAN: the solver stopped ({}) before finding a plan.",
+                solver.status.as_str()
+            );
+            if solver.status == crate::solver::SolveStatus::TimeLimitNoPlan {
+                let _ = writeln!(out, "  Raise --time-limit, set --mip-gap, or use a faster backend (--solver highs).");
+            }
+            let _ = writeln!(out);
+            out.push_str(&solver_text(solver));
+        }
+    }
+    out
+}

@@ -1,0 +1,394 @@
+//! The scenario file format: plain serde structs, one per TOML table.
+//!
+//! This module owns the user's format and nothing else. Every field's doc comment is the
+//! reference for the format (the README repeats it as a table). Nothing here is validated:
+//! [`crate::model::Scenario::from_file`] turns these structs into the checked, indexed model the
+//! planner and the audit work on, and reports every problem it finds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Free text shown in reports.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The planning horizon.
+    pub horizon: HorizonSpec,
+    /// Chips beyond the reference set in `data/chips.toml` (same fields).
+    #[serde(default)]
+    pub chips: Vec<ChipSpec>,
+    /// Accelerator clusters that can be planned on.
+    #[serde(default)]
+    pub clusters: Vec<ClusterSpec>,
+    /// Training-type and inference workloads.
+    #[serde(default)]
+    pub workloads: Vec<WorkloadSpec>,
+    /// Compute contracts: discounts, floors, placement rules.
+    #[serde(default)]
+    pub contracts: Vec<ContractSpec>,
+}
+
+/// The planning horizon: `periods` consecutive periods of one length from `start`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HorizonSpec {
+    /// First day of the first period (`YYYY-MM-DD`).
+    pub start: Spanned<String>,
+    /// Period length: `day` (24 h), `week` (168 h) or `month` (calendar month from `start`).
+    pub period: PeriodLength,
+    /// Number of periods (1 to 10,000).
+    pub periods: u32,
+}
+
+/// Length of one planning period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeriodLength {
+    /// 24 hours.
+    Day,
+    /// 168 hours.
+    Week,
+    /// One calendar month (28 to 31 days).
+    Month,
+}
+
+/// Reference specification of one chip type (`data/chips.toml` or a model's `[[chips]]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipSpec {
+    /// Identifier used by clusters and workloads (`trainium2`, `h100`, ...).
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Chip family: `trainium`, `inferentia`, `gpu`, `tpu` or any other; default MFU is per family.
+    pub family: String,
+    /// Vendor.
+    #[serde(default)]
+    pub vendor: Option<String>,
+    /// Peak dense BF16 throughput, TFLOPS per chip.
+    pub bf16_tflops: f64,
+    /// Peak dense FP8 throughput, TFLOPS per chip; absent where no public figure exists.
+    #[serde(default)]
+    pub fp8_tflops: Option<f64>,
+    /// Accelerator memory per chip, GiB.
+    #[serde(default)]
+    pub hbm_gib: Option<f64>,
+    /// Key of the public source of these figures.
+    pub source: String,
+}
+
+/// Default training efficiency of a chip family (`data/chips.toml`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilySpec {
+    /// Family identifier.
+    pub id: String,
+    /// Default model FLOPs utilization for training, 0 to 1; absent where none is published.
+    #[serde(default)]
+    pub default_mfu: Option<f64>,
+    /// Key of the public source.
+    pub source: String,
+}
+
+/// The reference data file `data/chips.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceData {
+    /// Chip specifications.
+    pub chips: Vec<ChipSpec>,
+    /// Default efficiencies per family.
+    pub families: Vec<FamilySpec>,
+    /// Source key to citation.
+    pub sources: BTreeMap<String, String>,
+}
+
+/// A quantity given per period: one number for every period, a list with one number per
+/// period, or a linear ramp `{ from = A, to = B }` from the first period to the last.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum PerPeriod {
+    /// The same value in every period.
+    Constant(f64),
+    /// One value per period, in order.
+    List(Vec<f64>),
+    /// Linear from `from` in the first period to `to` in the last.
+    Ramp {
+        /// Value in the first period.
+        from: f64,
+        /// Value in the last period.
+        to: f64,
+    },
+}
+
+/// How a cluster is paid for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Billing {
+    /// Only chip-hours used are paid.
+    PerUse,
+    /// Every available chip-hour is paid, used or not (dedicated capacity).
+    Reserved,
+}
+
+/// What a public rate is: the baseline a contract discount is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriceBasis {
+    /// Public on-demand price.
+    OnDemand,
+    /// Public 1-year reserved price.
+    Reserved1yr,
+    /// Public 3-year reserved price.
+    Reserved3yr,
+    /// Capacity block (reserved ahead, paid upfront).
+    CapacityBlock,
+}
+
+impl PriceBasis {
+    /// The spelling used in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceBasis::OnDemand => "on-demand",
+            PriceBasis::Reserved1yr => "reserved-1yr",
+            PriceBasis::Reserved3yr => "reserved-3yr",
+            PriceBasis::CapacityBlock => "capacity-block",
+        }
+    }
+}
+
+/// One accelerator cluster.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// Unique identifier.
+    pub id: Spanned<String>,
+    /// Provider (`aws`, `gcp`, `azure`, `own`, ...).
+    pub provider: String,
+    /// Region (`us-east-1`, ...).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Chip type: an id from `data/chips.toml` or the model's `[[chips]]`.
+    pub chip: String,
+    /// Chips available in each period (a number, a list per period, or `{ from, to }`).
+    pub chips: PerPeriod,
+    /// `per-use` (pay chip-hours used) or `reserved` (pay every available chip-hour).
+    pub billing: Billing,
+    /// Public rate, USD per chip-hour, before any contract discount.
+    pub usd_per_chip_hour: f64,
+    /// What the public rate is: `on-demand`, `reserved-1yr`, `reserved-3yr`, `capacity-block`.
+    pub price_basis: PriceBasis,
+    /// Where the rate comes from (a key of `data/prices.md`, or `assumption`).
+    #[serde(default)]
+    pub price_source: Option<String>,
+    /// Contract whose discount and floors cover this cluster.
+    #[serde(default)]
+    pub contract: Option<String>,
+}
+
+/// Kind of workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkloadKind {
+    /// Pre-training run (work in PFLOP).
+    PreTraining,
+    /// Post-training (fine-tuning, RL) run.
+    PostTraining,
+    /// Evaluation suite.
+    Evaluation,
+    /// Data processing job.
+    DataProcessing,
+    /// Inference service (demand per period).
+    Inference,
+}
+
+impl WorkloadKind {
+    /// Whether the workload is a finite amount of work (everything but inference).
+    pub fn is_training(self) -> bool {
+        self != WorkloadKind::Inference
+    }
+
+    /// The spelling used in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::PreTraining => "pre-training",
+            WorkloadKind::PostTraining => "post-training",
+            WorkloadKind::Evaluation => "evaluation",
+            WorkloadKind::DataProcessing => "data-processing",
+            WorkloadKind::Inference => "inference",
+        }
+    }
+}
+
+/// Numeric precision training work runs at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// BF16 peak throughput.
+    #[default]
+    Bf16,
+    /// FP8 peak throughput (chips without a published FP8 figure cannot run it).
+    Fp8,
+}
+
+/// A period given as a number (1 is the first period) or a date inside the horizon.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum PeriodRef {
+    /// Period number, 1-based.
+    Index(i64),
+    /// A `YYYY-MM-DD` date: the period containing it.
+    Date(String),
+}
+
+/// Work of a training-type workload expressed as chip-hours on a reference chip.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceWork {
+    /// Reference chip id.
+    pub chip: String,
+    /// Chip-hours the work takes on that chip (at the workload's efficiency there).
+    pub chip_hours: f64,
+}
+
+/// One workload. Training-type kinds use `work_pflop` (or `work_chip_hours`) and the
+/// efficiency fields; `inference` uses `demand` and `throughput`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Unique identifier.
+    pub id: Spanned<String>,
+    /// `pre-training`, `post-training`, `evaluation`, `data-processing` or `inference`.
+    pub kind: WorkloadKind,
+    /// Model size, billions of parameters (placement rules use it).
+    #[serde(default)]
+    pub params_billion: Option<f64>,
+    /// Training: work to do, PFLOP (10^15 floating-point operations) of model FLOPs.
+    #[serde(default)]
+    pub work_pflop: Option<f64>,
+    /// Training: work as chip-hours on a reference chip (alternative to `work_pflop`).
+    #[serde(default)]
+    pub work_chip_hours: Option<ReferenceWork>,
+    /// Training: precision whose peak applies (`bf16`, default, or `fp8`).
+    #[serde(default)]
+    pub precision: Precision,
+    /// Training: MFU per chip id (0 to 1), overriding the family defaults.
+    #[serde(default)]
+    pub mfu: BTreeMap<String, f64>,
+    /// First period the workload may receive compute (default: 1).
+    #[serde(default)]
+    pub release: Option<PeriodRef>,
+    /// Training: last period it may receive compute; all work done by its end (default: last).
+    #[serde(default)]
+    pub deadline: Option<PeriodRef>,
+    /// Chip ids it may run on (default: all; for inference, the keys of `throughput`).
+    #[serde(default)]
+    pub chips: Option<Vec<String>>,
+    /// Providers it may run on (default: all).
+    #[serde(default)]
+    pub providers: Option<Vec<String>>,
+    /// Regions it may run on (default: all).
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+    /// Most chips it may use at once, summed over clusters (default: unlimited).
+    #[serde(default)]
+    pub max_chips: Option<f64>,
+    /// Ids of workloads that must finish before this one receives any compute.
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
+    /// Inference: unit of demand (`Mtok`, `requests`, ...), for reports.
+    #[serde(default)]
+    pub demand_unit: Option<String>,
+    /// Inference: demand per period, in `demand_unit`.
+    #[serde(default)]
+    pub demand: Option<PerPeriod>,
+    /// Inference: `demand_unit`s served per chip-hour, per chip id; also the allowed chips.
+    #[serde(default)]
+    pub throughput: BTreeMap<String, f64>,
+    /// Inference: whether every unit of demand must be served (default true unless a penalty is given).
+    #[serde(default)]
+    pub must_serve: Option<bool>,
+    /// Inference: USD charged per unit of demand not served (makes demand soft).
+    #[serde(default)]
+    pub unmet_penalty_usd: Option<f64>,
+    /// Inference: revenue per unit served, USD (contracts' revenue shares apply to it).
+    #[serde(default)]
+    pub revenue_usd_per_unit: Option<f64>,
+}
+
+/// A compute contract with one provider.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractSpec {
+    /// Unique identifier.
+    pub id: Spanned<String>,
+    /// Provider the contract is with; its clusters name it in `contract`.
+    pub provider: String,
+    /// First day of the term (`YYYY-MM-DD`).
+    pub start: String,
+    /// Last day of the term (`YYYY-MM-DD`).
+    pub end: String,
+    /// Discount off the public rate, as a fraction (0.15 = 15%).
+    #[serde(default)]
+    pub discount: f64,
+    /// The price basis the discount applies to; covered clusters must quote that basis.
+    pub baseline: PriceBasis,
+    /// Fraction of `revenue_usd_per_unit` owed on inference served on covered clusters.
+    #[serde(default)]
+    pub inference_revenue_share: f64,
+    /// Minimum spend per contract period (take-or-pay).
+    #[serde(default)]
+    pub spend_floors: Vec<SpendFloorSpec>,
+    /// Minimum utilization of dedicated clusters.
+    #[serde(default)]
+    pub utilization_floors: Vec<UtilizationFloorSpec>,
+    /// Placement rules for large training runs.
+    #[serde(default)]
+    pub placement: Vec<PlacementSpec>,
+}
+
+/// A spend floor for one contract period: shortfall under it is billed.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpendFloorSpec {
+    /// Label (`2027`, `2027-Q1`).
+    pub name: String,
+    /// First day of the contract period.
+    pub start: String,
+    /// Last day of the contract period.
+    pub end: String,
+    /// Minimum spend at contract prices over the contract period, USD.
+    pub floor_usd: f64,
+    /// Spend in the contract period before the horizon starts, USD.
+    #[serde(default)]
+    pub spent_before_usd: f64,
+    /// Forecast spend in the contract period after the horizon ends, USD.
+    #[serde(default)]
+    pub forecast_after_usd: f64,
+}
+
+/// At least `min_fraction` of a dedicated cluster's chip-hours must be used in each period.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UtilizationFloorSpec {
+    /// Cluster id (must be covered by this contract).
+    pub cluster: String,
+    /// Fraction of available chip-hours, 0 to 1.
+    pub min_fraction: f64,
+    /// USD per chip-hour below the floor; absent makes the floor hard.
+    #[serde(default)]
+    pub penalty_usd_per_chip_hour: Option<f64>,
+}
+
+/// Training runs above `min_params_billion` must run on this contract's provider only.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementSpec {
+    /// Threshold, billions of parameters (strictly above it the rule applies).
+    pub min_params_billion: f64,
+}

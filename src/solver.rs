@@ -1,0 +1,466 @@
+//! Solver backends behind one small interface.
+//!
+//! Every backend goes through good_lp. The pure-Rust backends (microlp for integer models,
+//! clarabel for pure LPs) are always compiled in; HiGHS is behind the `highs` cargo feature.
+//! Outcomes such as "infeasible" or "time limit with a plan in hand" are statuses, not errors.
+
+use std::time::Instant;
+
+use good_lp::solvers::{ResolutionError, SolutionStatus};
+use good_lp::{
+    variable, Expression, ProblemVariables, Solution, SolverModel, Variable, WithMipGap,
+    WithTimeLimit,
+};
+use serde::Serialize;
+
+use crate::lp::LinearProgram;
+
+/// A solver backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Pure-Rust simplex with branch and bound (LP and MILP).
+    Microlp,
+    /// Pure-Rust interior point (LP only).
+    Clarabel,
+    /// HiGHS (LP and MILP; needs the `highs` cargo feature).
+    Highs,
+}
+
+impl Backend {
+    /// Name as written on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Microlp => "microlp",
+            Backend::Clarabel => "clarabel",
+            Backend::Highs => "highs",
+        }
+    }
+
+    /// Whether this build includes the backend.
+    pub fn is_compiled(self) -> bool {
+        match self {
+            Backend::Microlp | Backend::Clarabel => true,
+            Backend::Highs => cfg!(feature = "highs"),
+        }
+    }
+
+    /// The backend `auto` picks for a model: HiGHS where compiled in; otherwise clarabel for
+    /// pure LPs (interior point, fastest pure-Rust option on large LPs) and microlp for models
+    /// with integer variables.
+    pub fn auto(has_integers: bool) -> Backend {
+        if Backend::Highs.is_compiled() {
+            Backend::Highs
+        } else if has_integers {
+            Backend::Microlp
+        } else {
+            Backend::Clarabel
+        }
+    }
+}
+
+/// HiGHS algorithm choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// The backend's own choice (HiGHS: interior point for LPs, branch and cut for MILPs).
+    #[default]
+    Auto,
+    /// Dual simplex.
+    Simplex,
+    /// Interior point (with crossover to a vertex).
+    Ipm,
+}
+
+/// Limits and settings for one solve.
+#[derive(Debug, Clone, Default)]
+pub struct SolveOptions {
+    /// Wall-clock limit, seconds.
+    pub time_limit: Option<f64>,
+    /// Relative MIP gap at which to stop.
+    pub mip_gap: Option<f64>,
+    /// Print the solver's own progress on stderr (HiGHS).
+    pub verbose: bool,
+    /// HiGHS algorithm.
+    pub algorithm: Algorithm,
+}
+
+/// How a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveStatus {
+    /// Proven optimal (within the solver's tolerances).
+    Optimal,
+    /// Stopped at the requested MIP gap with a plan.
+    GapLimit,
+    /// Stopped by the time limit with a plan in hand.
+    TimeLimit,
+    /// Stopped by the time limit before any plan was found.
+    TimeLimitNoPlan,
+    /// No plan satisfies the hard constraints.
+    Infeasible,
+    /// The solver failed (numerical trouble).
+    Failed,
+}
+
+impl SolveStatus {
+    /// Whether a plan came back.
+    pub fn has_plan(self) -> bool {
+        matches!(
+            self,
+            SolveStatus::Optimal | SolveStatus::GapLimit | SolveStatus::TimeLimit
+        )
+    }
+
+    /// Name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SolveStatus::Optimal => "optimal",
+            SolveStatus::GapLimit => "gap_limit",
+            SolveStatus::TimeLimit => "time_limit",
+            SolveStatus::TimeLimitNoPlan => "time_limit_no_plan",
+            SolveStatus::Infeasible => "infeasible",
+            SolveStatus::Failed => "failed",
+        }
+    }
+}
+
+/// What one solve returned.
+#[derive(Debug, Clone)]
+pub struct SolveResult {
+    /// Status.
+    pub status: SolveStatus,
+    /// Column values, when a plan came back.
+    pub x: Option<Vec<f64>>,
+    /// Relative MIP gap reached, where the backend reports it (0 for proven optimal).
+    pub gap: Option<f64>,
+    /// Backend used.
+    pub backend: Backend,
+    /// Algorithm used, as the backend names it.
+    pub algorithm: String,
+    /// Seconds spent handing the model to the backend.
+    pub load_seconds: f64,
+    /// Seconds spent solving.
+    pub solve_seconds: f64,
+    /// The backend's message when it failed.
+    pub message: Option<String>,
+}
+
+/// Why a solve could not be attempted at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SolverError {
+    /// The backend is not in this build.
+    #[error("the {0} backend is not compiled into this build; rebuild with `--features highs` (needs cmake and libclang-dev)")]
+    NotCompiled(&'static str),
+    /// The backend cannot solve this kind of model.
+    #[error("clarabel cannot solve models with integer variables (this scenario has dependencies); use --solver microlp, highs or auto")]
+    IntegersUnsupported,
+    /// A setting was out of range.
+    #[error("{0}")]
+    BadOption(String),
+}
+
+/// Solves `lp` with `backend`.
+pub fn solve(
+    lp: &LinearProgram,
+    backend: Backend,
+    opts: &SolveOptions,
+) -> Result<SolveResult, SolverError> {
+    if !backend.is_compiled() {
+        return Err(SolverError::NotCompiled(backend.as_str()));
+    }
+    if backend == Backend::Clarabel && lp.num_integers() > 0 {
+        return Err(SolverError::IntegersUnsupported);
+    }
+    if let Some(g) = opts.mip_gap {
+        if !(g.is_finite() && g >= 0.0) {
+            return Err(SolverError::BadOption(format!(
+                "--mip-gap {g}: give a fraction of 0 or more (0.01 = 1%)"
+            )));
+        }
+    }
+    if let Some(t) = opts.time_limit {
+        if !(t.is_finite() && t > 0.0) {
+            return Err(SolverError::BadOption(format!(
+                "--time-limit {t}: give a positive number of seconds"
+            )));
+        }
+    }
+    let started = Instant::now();
+    let (vars, cols, objective) = to_good_lp(lp);
+    let rows = rows_to_constraints(lp, &cols);
+    let convert_seconds = started.elapsed().as_secs_f64();
+    let mut result = match backend {
+        Backend::Microlp => solve_microlp(vars, objective, rows, &cols, opts),
+        Backend::Clarabel => solve_clarabel(vars, objective, rows, &cols, opts),
+        Backend::Highs => solve_highs(vars, objective, rows, &cols, opts),
+    };
+    result.load_seconds += convert_seconds;
+    Ok(result)
+}
+
+fn to_good_lp(lp: &LinearProgram) -> (ProblemVariables, Vec<Variable>, Expression) {
+    let mut vars = ProblemVariables::new();
+    let cols: Vec<Variable> = (0..lp.num_cols())
+        .map(|j| {
+            let mut def = variable().min(lp.col_lower[j]).max(lp.col_upper[j]);
+            if lp.integer[j] {
+                def = def.integer();
+            }
+            vars.add(def)
+        })
+        .collect();
+    let mut objective = Expression::with_capacity(lp.num_cols());
+    for (j, &c) in lp.obj.iter().enumerate() {
+        if c != 0.0 {
+            objective.add_mul(c, cols[j]);
+        }
+    }
+    (vars, cols, objective)
+}
+
+fn rows_to_constraints(lp: &LinearProgram, cols: &[Variable]) -> Vec<good_lp::Constraint> {
+    let mut out = Vec::with_capacity(lp.num_rows());
+    for r in 0..lp.num_rows() {
+        let (lo, hi) = (lp.row_lower[r], lp.row_upper[r]);
+        let expr = || {
+            let entries = lp.row(r);
+            let mut e = Expression::with_capacity(entries.len());
+            for &(c, a) in entries {
+                e.add_mul(a, cols[c.0 as usize]);
+            }
+            e
+        };
+        if lo == hi {
+            out.push(good_lp::constraint::eq(expr(), lo));
+        } else {
+            if lo.is_finite() {
+                out.push(good_lp::constraint::geq(expr(), lo));
+            }
+            if hi.is_finite() {
+                out.push(good_lp::constraint::leq(expr(), hi));
+            }
+        }
+    }
+    out
+}
+
+fn result(backend: Backend, algorithm: &str, status: SolveStatus) -> SolveResult {
+    SolveResult {
+        status,
+        x: None,
+        gap: None,
+        backend,
+        algorithm: algorithm.to_string(),
+        load_seconds: 0.0,
+        solve_seconds: 0.0,
+        message: None,
+    }
+}
+
+fn from_error(backend: Backend, algorithm: &str, e: ResolutionError) -> SolveResult {
+    let status = match &e {
+        ResolutionError::Infeasible => SolveStatus::Infeasible,
+        ResolutionError::Other(m) if m.contains("Time limit") || m.contains("time limit") => {
+            SolveStatus::TimeLimitNoPlan
+        }
+        ResolutionError::Str(m) if m.contains("Time limit") || m.contains("time limit") => {
+            SolveStatus::TimeLimitNoPlan
+        }
+        _ => SolveStatus::Failed,
+    };
+    let mut r = result(backend, algorithm, status);
+    r.message = Some(e.to_string());
+    r
+}
+
+fn status_of(s: SolutionStatus) -> SolveStatus {
+    match s {
+        SolutionStatus::Optimal => SolveStatus::Optimal,
+        SolutionStatus::GapLimit => SolveStatus::GapLimit,
+        SolutionStatus::TimeLimit => SolveStatus::TimeLimit,
+    }
+}
+
+fn solve_microlp(
+    vars: ProblemVariables,
+    objective: Expression,
+    rows: Vec<good_lp::Constraint>,
+    cols: &[Variable],
+    opts: &SolveOptions,
+) -> SolveResult {
+    let algorithm = "simplex + branch and bound";
+    let load = Instant::now();
+    let mut model = vars.minimise(objective).using(good_lp::microlp);
+    for c in rows {
+        model.add_constraint(c);
+    }
+    if let Some(t) = opts.time_limit {
+        model = model.with_time_limit(t);
+    }
+    if let Some(g) = opts.mip_gap {
+        model = model.with_mip_gap(g as f32).expect("gap checked above");
+    }
+    let load_seconds = load.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let outcome = model.solve();
+    let solve_seconds = started.elapsed().as_secs_f64();
+    let mut r = match outcome {
+        Ok(sol) => {
+            let mut r = result(Backend::Microlp, algorithm, status_of(sol.status()));
+            r.gap = (r.status == SolveStatus::Optimal).then_some(0.0);
+            r.x = Some(cols.iter().map(|&v| sol.value(v)).collect());
+            r
+        }
+        Err(e) => from_error(Backend::Microlp, algorithm, e),
+    };
+    r.load_seconds = load_seconds;
+    r.solve_seconds = solve_seconds;
+    r
+}
+
+fn solve_clarabel(
+    vars: ProblemVariables,
+    objective: Expression,
+    rows: Vec<good_lp::Constraint>,
+    cols: &[Variable],
+    opts: &SolveOptions,
+) -> SolveResult {
+    let algorithm = "interior point";
+    let load = Instant::now();
+    let mut model = vars.minimise(objective).using(good_lp::clarabel);
+    for c in rows {
+        model.add_constraint(c);
+    }
+    if let Some(t) = opts.time_limit {
+        model.settings().time_limit(t);
+    }
+    let load_seconds = load.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let outcome = model.solve();
+    let solve_seconds = started.elapsed().as_secs_f64();
+    let mut r = match outcome {
+        Ok(sol) => {
+            let mut r = result(Backend::Clarabel, algorithm, SolveStatus::Optimal);
+            r.gap = Some(0.0);
+            r.x = Some(cols.iter().map(|&v| sol.value(v)).collect());
+            r
+        }
+        Err(e) => from_error(Backend::Clarabel, algorithm, e),
+    };
+    r.load_seconds = load_seconds;
+    r.solve_seconds = solve_seconds;
+    r
+}
+
+#[cfg(feature = "highs")]
+fn solve_highs(
+    vars: ProblemVariables,
+    objective: Expression,
+    rows: Vec<good_lp::Constraint>,
+    cols: &[Variable],
+    opts: &SolveOptions,
+) -> SolveResult {
+    use highs::HighsModelStatus as H;
+    let has_integers = vars.iter_variables_with_def().any(|(_, d)| d.is_integer());
+    let algorithm = match (opts.algorithm, has_integers) {
+        (_, true) => "branch and cut",
+        (Algorithm::Simplex, false) => "dual simplex",
+        (Algorithm::Ipm | Algorithm::Auto, false) => "interior point",
+    };
+    let load = Instant::now();
+    let mut problem = vars.minimise(objective).using(good_lp::highs);
+    for c in rows {
+        problem.add_constraint(c);
+    }
+    let mut model = match problem.try_into_inner() {
+        Ok(m) => m,
+        Err(e) => return from_error(Backend::Highs, algorithm, e),
+    };
+    if opts.verbose {
+        // HiGHS logs to stdout, which belongs to the report: send its log to stderr instead.
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", false);
+        model.set_option("log_file", "/dev/stderr");
+    }
+    if !has_integers {
+        model.set_option(
+            "solver",
+            if opts.algorithm == Algorithm::Simplex {
+                "simplex"
+            } else {
+                "ipm"
+            },
+        );
+    }
+    if let Some(t) = opts.time_limit {
+        model.set_option("time_limit", t);
+    }
+    if let Some(g) = opts.mip_gap {
+        model.set_option("mip_rel_gap", g);
+    }
+    let load_seconds = load.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let solved = match model.try_solve() {
+        Ok(s) => s,
+        Err(e) => {
+            let mut r = result(Backend::Highs, algorithm, SolveStatus::Failed);
+            r.message = Some(format!("HiGHS error: {e:?}"));
+            return r;
+        }
+    };
+    let solve_seconds = started.elapsed().as_secs_f64();
+    let gap = if has_integers {
+        Some(solved.mip_gap()).filter(|g| g.is_finite())
+    } else {
+        Some(0.0)
+    };
+    let status = match solved.status() {
+        H::Optimal => {
+            if gap.is_some_and(|g| g > 0.0) {
+                SolveStatus::GapLimit
+            } else {
+                SolveStatus::Optimal
+            }
+        }
+        H::Infeasible | H::UnboundedOrInfeasible => SolveStatus::Infeasible,
+        H::ReachedTimeLimit
+        | H::ReachedIterationLimit
+        | H::ReachedSolutionLimit
+        | H::ReachedInterrupt
+        | H::ReachedMemoryLimit => SolveStatus::TimeLimit,
+        _ => SolveStatus::Failed,
+    };
+    let mut r = result(Backend::Highs, algorithm, status);
+    r.load_seconds = load_seconds;
+    r.solve_seconds = solve_seconds;
+    if status.has_plan() {
+        if solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible {
+            let values = solved.get_solution();
+            let columns = values.columns();
+            // good_lp adds columns in variable order.
+            r.x = Some(columns[..cols.len()].to_vec());
+            r.gap = if status == SolveStatus::Optimal {
+                Some(0.0)
+            } else {
+                gap
+            };
+        } else {
+            r.status = SolveStatus::TimeLimitNoPlan;
+        }
+    } else if status == SolveStatus::Failed {
+        r.message = Some(format!("HiGHS ended with status {:?}", solved.status()));
+    }
+    r
+}
+
+#[cfg(not(feature = "highs"))]
+fn solve_highs(
+    _: ProblemVariables,
+    _: Expression,
+    _: Vec<good_lp::Constraint>,
+    _: &[Variable],
+    _: &SolveOptions,
+) -> SolveResult {
+    unreachable!("solve() refuses backends that are not compiled in")
+}
