@@ -1359,8 +1359,9 @@ impl<'a> Validator<'a> {
             {
                 let why = if w.earliest_start > w.release {
                     format!(
-                        "its predecessors ({preds}) cannot finish before period {}",
-                        w.earliest_start
+                        "its predecessors ({preds}) finish in period {} at the earliest, so it cannot start before period {}",
+                        w.earliest_start,
+                        w.earliest_start + 1
                     )
                 } else {
                     format!("it starts in period {}", w.release + 1)

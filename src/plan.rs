@@ -250,6 +250,13 @@ fn explain_infeasible(
         return Ok(Vec::new());
     };
     let s = scenario;
+    // Chip-hours booked per (cluster, period) in the least-violation plan: the clusters that are
+    // full where a short workload could have run are the bottleneck to name.
+    let mut booked = vec![vec![0.0; s.horizon.len()]; s.clusters.len()];
+    for r in elastic.allocation(&x).rows {
+        booked[r.cluster.0][r.period] += r.chip_hours;
+    }
+    let full = |c: usize, t: usize| booked[c][t] >= s.clusters[c].capacity[t] * (1.0 - 1e-6) - 1e-3;
     let mut out: Vec<Unmeetable> = Vec::new();
     for (key, fraction) in elastic.gaps(&x) {
         match key {
@@ -257,6 +264,12 @@ fn explain_infeasible(
                 let wl = &s.workloads[w.0];
                 let work = wl.work_pflop().unwrap_or(0.0);
                 let short = fraction * work;
+                let bottleneck = bottlenecks(
+                    s,
+                    wl.earliest_start..=wl.latest_finish,
+                    |c| wl.yield_per_chip_hour[c].is_some(),
+                    &full,
+                );
                 out.push(Unmeetable {
                     kind: "work".into(),
                     workload: Some(wl.id.clone()),
@@ -266,7 +279,7 @@ fn explain_infeasible(
                     amount: short,
                     unit: "PFLOP".into(),
                     message: format!(
-                        "training \"{}\" cannot get {} of its {} PFLOP ({:.1}%) done by period {} with the capacity left to it",
+                        "training \"{}\" cannot get {} of its {} PFLOP ({:.1}%) done by period {}{bottleneck}",
                         wl.id,
                         fmt_num(short),
                         fmt_num(work),
@@ -337,9 +350,19 @@ fn explain_infeasible(
             .join(", ");
         match u.kind.as_str() {
             "demand" => {
+                let wl = &s.workloads[s
+                    .workload_by_id(u.workload.as_deref().unwrap_or(""))
+                    .expect("named from the scenario")
+                    .0];
+                let bottleneck = bottlenecks(
+                    s,
+                    u.periods.iter().map(|p| p - 1),
+                    |c| wl.yield_per_chip_hour[c].is_some(),
+                    &full,
+                );
                 u.message = format!(
-                    "must-serve \"{}\" cannot be served {} {} in period(s) {periods}",
-                    u.workload.as_deref().unwrap_or(""),
+                    "must-serve \"{}\" cannot be served {} {} in period(s) {periods}{bottleneck}",
+                    wl.id,
                     fmt_num(u.amount),
                     u.unit
                 );
@@ -357,4 +380,38 @@ fn explain_infeasible(
         }
     }
     Ok(out)
+}
+
+/// `; the clusters it may use are fully booked: "a" (period 1, 2)` for the clusters a workload may use that are
+/// full in the given periods, or `` when none is.
+fn bottlenecks(
+    s: &Scenario,
+    periods: impl IntoIterator<Item = usize>,
+    allowed: impl Fn(usize) -> bool,
+    full: &impl Fn(usize, usize) -> bool,
+) -> String {
+    let periods: Vec<usize> = periods.into_iter().collect();
+    let mut parts = Vec::new();
+    for c in (0..s.clusters.len()).filter(|&c| allowed(c)) {
+        let busy: Vec<String> = periods
+            .iter()
+            .filter(|&&t| t < s.horizon.len() && s.clusters[c].capacity[t] > 0.0 && full(c, t))
+            .map(|t| (t + 1).to_string())
+            .collect();
+        if !busy.is_empty() {
+            parts.push(format!(
+                "\"{}\" (period {})",
+                s.clusters[c].id,
+                busy.join(", ")
+            ));
+        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; the clusters it may use are fully booked: {}",
+            parts.join(", ")
+        )
+    }
 }

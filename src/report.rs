@@ -421,9 +421,9 @@ pub fn plan_text(scenario: &Scenario, outcome: &PlanOutcome) -> String {
     let h = &scenario.horizon;
     let _ = writeln!(
         out,
-        "Horizon: {} periods of one {:?} from {}\n",
+        "Horizon: {} periods of one {} from {}\n",
         h.len(),
-        h.length,
+        h.length.as_str(),
         h.periods[0].start
     );
     match outcome {

@@ -57,6 +57,17 @@ pub enum PeriodLength {
     Month,
 }
 
+impl PeriodLength {
+    /// The spelling used in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodLength::Day => "day",
+            PeriodLength::Week => "week",
+            PeriodLength::Month => "month",
+        }
+    }
+}
+
 /// Reference specification of one chip type (`data/chips.toml` or a model's `[[chips]]`).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
