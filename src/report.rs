@@ -429,6 +429,7 @@ pub fn plan_text(scenario: &Scenario, outcome: &PlanOutcome) -> String {
     match outcome {
         PlanOutcome::Planned { solver, audit } => {
             out.push_str(&audit_text(audit));
+            out.push_str(&chips_in_use_text(scenario, &audit.schedule));
             let _ = writeln!(out);
             out.push_str(&solver_text(solver));
         }
@@ -457,4 +458,43 @@ pub fn plan_text(scenario: &Scenario, outcome: &PlanOutcome) -> String {
         }
     }
     out
+}
+
+/// Widest horizon the chips-in-use grid is printed for; longer plans are read in the CSV.
+const GRID_MAX_PERIODS: usize = 26;
+
+/// Average chips busy per cluster and period, against chips available: the plan at a glance.
+pub fn chips_in_use_text(scenario: &Scenario, schedule: &[ScheduleRow]) -> String {
+    let periods = scenario.horizon.len();
+    if periods > GRID_MAX_PERIODS || schedule.is_empty() {
+        return String::new();
+    }
+    let mut busy = vec![vec![0.0; periods]; scenario.clusters.len()];
+    for r in schedule {
+        if let Some(c) = scenario.cluster_by_id(&r.cluster) {
+            busy[c.0][r.period - 1] += r.chip_hours / scenario.horizon.periods[r.period - 1].hours;
+        }
+    }
+    let mut header = vec!["cluster".to_string(), "chips".to_string()];
+    header.extend((1..=periods).map(|p| format!("p{p}")));
+    let mut t = Table {
+        header,
+        rows: Vec::new(),
+    };
+    for (c, cl) in scenario.clusters.iter().enumerate() {
+        let most = cl.chips.iter().copied().fold(0.0, f64::max);
+        let mut row = vec![cl.id.clone(), format!("{most:.0}")];
+        row.extend(busy[c].iter().map(|b| {
+            if *b < 0.5 {
+                ".".to_string()
+            } else {
+                format!("{b:.0}")
+            }
+        }));
+        t.row(row);
+    }
+    format!(
+        "\nChips in use (average per period; '.' = idle):\n{}",
+        t.render()
+    )
 }
