@@ -147,9 +147,10 @@ impl Table {
             }
         }
         let numeric = |s: &str| {
-            !s.is_empty()
-                && s.trim_start_matches(['-', '$'])
-                    .starts_with(|c: char| c.is_ascii_digit())
+            s == "."
+                || !s.is_empty()
+                    && s.trim_start_matches(['-', '$'])
+                        .starts_with(|c: char| c.is_ascii_digit())
         };
         let mut out = String::new();
         let line = |out: &mut String, r: &[String], header: bool| {
