@@ -60,13 +60,15 @@ baseline = "on-demand"
 #[test]
 fn cheapest_cluster_is_used_first() {
     // 1,000 chip-hours fit on either cluster: all on the $2 one = $2,000.
-    let s = load(&[
-        WEEK1,
-        &h100("cheap", "gcp", "10", "per-use", 2.0, ""),
-        &h100("dear", "azure", "10", "per-use", 3.0, ""),
-        &training("job", 1000.0, ""),
-    ]
-    .concat());
+    let s = load(
+        &[
+            WEEK1,
+            &h100("cheap", "gcp", "10", "per-use", 2.0, ""),
+            &h100("dear", "azure", "10", "per-use", 3.0, ""),
+            &training("job", 1000.0, ""),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 2_000.0, &format!("{b:?}"));
@@ -78,18 +80,24 @@ fn cheapest_cluster_is_used_first() {
 fn reserved_capacity_is_sunk_so_work_goes_there_first() {
     // Reserved: 10 chips x 168 h x $5 = $8,400 whatever happens. Per-use at $1 would add
     // $1,000; on the reserved cluster the work adds nothing. Optimum $8,400, all on reserved.
-    let s = load(&[
-        WEEK1,
-        &h100("dedicated", "aws", "10", "reserved", 5.0, ""),
-        &h100("spot", "gcp", "10", "per-use", 1.0, ""),
-        &training("job", 1000.0, ""),
-    ]
-    .concat());
+    let s = load(
+        &[
+            WEEK1,
+            &h100("dedicated", "aws", "10", "reserved", 5.0, ""),
+            &h100("spot", "gcp", "10", "per-use", 1.0, ""),
+            &training("job", 1000.0, ""),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 8_400.0, &format!("{b:?}"));
         assert_usd(a.costs.reserved_idle_usd, 680.0 * 5.0, "idle");
-        assert_usd(chip_hours(&a, "job", Some("dedicated")), 1000.0, "on reserved");
+        assert_usd(
+            chip_hours(&a, "job", Some("dedicated")),
+            1000.0,
+            "on reserved",
+        );
     }
 }
 
@@ -97,13 +105,15 @@ fn reserved_capacity_is_sunk_so_work_goes_there_first() {
 fn work_spills_to_the_pricier_cluster_when_the_cheap_one_is_full() {
     // Cheap: 5 chips x 168 h = 840 chip-hours at $2 = $1,680; the other 160 at $3 = $480.
     // Optimum $2,160.
-    let s = load(&[
-        WEEK1,
-        &h100("cheap", "gcp", "5", "per-use", 2.0, ""),
-        &h100("dear", "azure", "10", "per-use", 3.0, ""),
-        &training("job", 1000.0, ""),
-    ]
-    .concat());
+    let s = load(
+        &[
+            WEEK1,
+            &h100("cheap", "gcp", "5", "per-use", 2.0, ""),
+            &h100("dear", "azure", "10", "per-use", 3.0, ""),
+            &training("job", 1000.0, ""),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 2_160.0, &format!("{b:?}"));
@@ -124,18 +134,24 @@ start = "2027-01-01"
 end = "2027-12-31"
 floor_usd = 2400
 "#;
-    let s = load(&[
-        WEEK1,
-        &h100("aws-h100", "aws", "10", "per-use", 4.0, "contract = \"c\""),
-        &h100("other", "gcp", "10", "per-use", 2.5, ""),
-        &training("job", 1000.0, ""),
-        &contract("c", "aws", 0.25, floor),
-    ]
-    .concat());
+    let s = load(
+        &[
+            WEEK1,
+            &h100("aws-h100", "aws", "10", "per-use", 4.0, "contract = \"c\""),
+            &h100("other", "gcp", "10", "per-use", 2.5, ""),
+            &training("job", 1000.0, ""),
+            &contract("c", "aws", 0.25, floor),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 2_900.0, &format!("{b:?}"));
-        assert_usd(chip_hours(&a, "job", Some("aws-h100")), 800.0, "up to the floor");
+        assert_usd(
+            chip_hours(&a, "job", Some("aws-h100")),
+            800.0,
+            "up to the floor",
+        );
         assert!(a.spend_floors[0].met, "{b:?}: {:?}", a.spend_floors);
     }
 }
@@ -150,13 +166,22 @@ cluster = "dedicated"
 min_fraction = 0.5
 penalty_usd_per_chip_hour = 0.5
 "#;
-    let s = load(&[
-        WEEK1,
-        &h100("dedicated", "aws", "10", "reserved", 1.0, "contract = \"c\""),
-        &training("job", 500.0, ""),
-        &contract("c", "aws", 0.0, util),
-    ]
-    .concat());
+    let s = load(
+        &[
+            WEEK1,
+            &h100(
+                "dedicated",
+                "aws",
+                "10",
+                "reserved",
+                1.0,
+                "contract = \"c\"",
+            ),
+            &training("job", 500.0, ""),
+            &contract("c", "aws", 0.0, util),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 1_850.0, &format!("{b:?}"));
@@ -183,14 +208,16 @@ throughput = {{ h100 = 2.0 }}
 "#
         )
     };
-    let s = load(&[
-        WEEK1,
-        &h100("pool", "gcp", "10", "per-use", 2.0, ""),
-        &inference("must", 1000.0, "must_serve = true"),
-        &inference("soft", 600.0, "unmet_penalty_usd = 0.5"),
-        &inference("dearer", 400.0, "unmet_penalty_usd = 1.5"),
-    ]
-    .concat());
+    let s = load(
+        &[
+            WEEK1,
+            &h100("pool", "gcp", "10", "per-use", 2.0, ""),
+            &inference("must", 1000.0, "must_serve = true"),
+            &inference("soft", 600.0, "unmet_penalty_usd = 0.5"),
+            &inference("dearer", 400.0, "unmet_penalty_usd = 1.5"),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 1_700.0, &format!("{b:?}"));
@@ -209,14 +236,16 @@ fn successor_starts_only_after_the_predecessors_finishing_period() {
     // which "first" finishes: "first" takes cheap week 1 ($1,000) and "second" runs in weeks 2-3
     // on dear ($3,000). Optimum $4,000. An LP relaxation could cheat here; the MILP cannot.
     let horizon = WEEK1.replace("periods = 1", "periods = 3");
-    let s = load(&[
-        horizon.as_str(),
-        &h100("cheap", "gcp", "[10, 0, 0]", "per-use", 1.0, ""),
-        &h100("dear", "azure", "10", "per-use", 3.0, ""),
-        &training("first", 1000.0, ""),
-        &training("second", 1000.0, "after = [\"first\"]"),
-    ]
-    .concat());
+    let s = load(
+        &[
+            horizon.as_str(),
+            &h100("cheap", "gcp", "[10, 0, 0]", "per-use", 1.0, ""),
+            &h100("dear", "azure", "10", "per-use", 3.0, ""),
+            &training("first", 1000.0, ""),
+            &training("second", 1000.0, "after = [\"first\"]"),
+        ]
+        .concat(),
+    );
     assert!(s.has_dependencies());
     for b in backends(&s) {
         let a = plan_with(&s, b);
@@ -229,7 +258,11 @@ fn successor_starts_only_after_the_predecessors_finishing_period() {
             .expect("first finishes");
         assert_eq!(finish, 1, "{b:?}");
         for r in a.schedule.iter().filter(|r| r.workload == "second") {
-            assert!(r.period > finish, "{b:?}: second ran in period {}", r.period);
+            assert!(
+                r.period > finish,
+                "{b:?}: second ran in period {}",
+                r.period
+            );
         }
     }
 }
@@ -242,20 +275,30 @@ fn placement_rule_forces_a_large_run_onto_the_pricier_provider() {
 [[contracts.placement]]
 min_params_billion = 1000
 "#;
-    let s = load(&[
-        WEEK1,
-        &h100("aws-h100", "aws", "10", "per-use", 6.88, "contract = \"c\""),
-        &h100("gcp-h100", "gcp", "10", "per-use", 2.0, ""),
-        &training("big", 1000.0, "params_billion = 2000"),
-        &training("small", 1000.0, "params_billion = 70"),
-        &contract("c", "aws", 0.0, rule),
-    ]
-    .concat());
+    let s = load(
+        &[
+            WEEK1,
+            &h100("aws-h100", "aws", "10", "per-use", 6.88, "contract = \"c\""),
+            &h100("gcp-h100", "gcp", "10", "per-use", 2.0, ""),
+            &training("big", 1000.0, "params_billion = 2000"),
+            &training("small", 1000.0, "params_billion = 70"),
+            &contract("c", "aws", 0.0, rule),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 8_880.0, &format!("{b:?}"));
-        assert_usd(chip_hours(&a, "big", Some("aws-h100")), 1000.0, "big on aws");
-        assert_usd(chip_hours(&a, "small", Some("gcp-h100")), 1000.0, "small on gcp");
+        assert_usd(
+            chip_hours(&a, "big", Some("aws-h100")),
+            1000.0,
+            "big on aws",
+        );
+        assert_usd(
+            chip_hours(&a, "small", Some("gcp-h100")),
+            1000.0,
+            "small on gcp",
+        );
     }
 }
 
@@ -265,11 +308,12 @@ fn revenue_share_pushes_inference_off_the_contract_provider() {
     // aws costs $1 + 2 x 0.5 x $0.50 = $1.50 per chip-hour, azure $1.20 (2 chips = 336 chip-h).
     // 1,000 units = 500 chip-hours: 336 on azure = $403.20; 164 on aws = $164 + 328 units x
     // $0.25 share = $82. Optimum $649.20.
-    let s = load(&[
-        WEEK1,
-        &h100("aws-h100", "aws", "10", "per-use", 1.0, "contract = \"c\""),
-        &h100("azure-h100", "azure", "2", "per-use", 1.2, ""),
-        r#"
+    let s = load(
+        &[
+            WEEK1,
+            &h100("aws-h100", "aws", "10", "per-use", 1.0, "contract = \"c\""),
+            &h100("azure-h100", "azure", "2", "per-use", 1.2, ""),
+            r#"
 [[workloads]]
 id = "chat"
 kind = "inference"
@@ -277,13 +321,18 @@ demand = 1000
 throughput = { h100 = 2.0 }
 revenue_usd_per_unit = 0.5
 "#,
-        &contract("c", "aws", 0.0, "inference_revenue_share = 0.5"),
-    ]
-    .concat());
+            &contract("c", "aws", 0.0, "inference_revenue_share = 0.5"),
+        ]
+        .concat(),
+    );
     for b in backends(&s) {
         let a = plan_with(&s, b);
         assert_usd(a.costs.total_usd, 649.2, &format!("{b:?}"));
         assert_usd(a.costs.revenue_share_usd, 82.0, "share");
-        assert_usd(chip_hours(&a, "chat", Some("azure-h100")), 336.0, "azure full");
+        assert_usd(
+            chip_hours(&a, "chat", Some("azure-h100")),
+            336.0,
+            "azure full",
+        );
     }
 }
