@@ -42,7 +42,13 @@ struct Solver {
     status: String,
     variables: usize,
     constraints: usize,
-    timings: serde_json::Value,
+    timings: Timings,
+}
+
+#[derive(Debug, Deserialize)]
+struct Timings {
+    build_seconds: f64,
+    solve_seconds: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +118,7 @@ fn tutorial_plans_with_exit_0_and_the_hand_checked_cost() {
     assert_eq!(doc.solver.backend, auto);
     assert_eq!(doc.solver.status, "optimal");
     assert!(doc.solver.variables > 0 && doc.solver.constraints > 0);
+    assert!(doc.solver.timings.build_seconds >= 0.0 && doc.solver.timings.solve_seconds >= 0.0);
     let sum: f64 = doc.schedule.iter().map(|r| r.chip_hours).sum();
     assert!((sum - 16_703.65).abs() < 0.01, "{sum}");
     let ft = doc
