@@ -114,7 +114,11 @@ fn tutorial_plans_with_exit_0_and_the_hand_checked_cost() {
     assert_eq!(doc.status, "optimal");
     common::assert_usd(doc.total_cost_usd.unwrap(), 201_220.04, "tutorial");
     // `auto` picks HiGHS where compiled in, else clarabel for an LP.
-    let auto = if cfg!(feature = "highs") { "highs" } else { "clarabel" };
+    let auto = if cfg!(feature = "highs") {
+        "highs"
+    } else {
+        "clarabel"
+    };
     assert_eq!(doc.solver.backend, auto);
     assert_eq!(doc.solver.status, "optimal");
     assert!(doc.solver.variables > 0 && doc.solver.constraints > 0);
