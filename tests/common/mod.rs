@@ -1,0 +1,96 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use capplan::audit::{audit, AuditReport};
+use capplan::model::Scenario;
+use capplan::plan::{plan, PlanOptions, PlanOutcome};
+use capplan::solver::Backend;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.toml` file in `models/`, sorted.
+pub fn shipped_models() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("models"))
+        .expect("models/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Parses a scenario or panics with its problems.
+pub fn load(toml: &str) -> Scenario {
+    Scenario::from_toml(toml, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Every backend compiled in that can solve the scenario (clarabel only for pure LPs).
+pub fn backends(s: &Scenario) -> Vec<Backend> {
+    let mut v = vec![Backend::Microlp];
+    if !s.has_dependencies() {
+        v.push(Backend::Clarabel);
+    }
+    if Backend::Highs.is_compiled() {
+        v.push(Backend::Highs);
+    }
+    v
+}
+
+/// Plans with `backend`; panics unless a plan comes back. Re-audits the plan independently.
+pub fn plan_with(s: &Scenario, backend: Backend) -> Box<AuditReport> {
+    let opts = PlanOptions {
+        backend: Some(backend),
+        ..PlanOptions::default()
+    };
+    match plan(s, &opts).unwrap_or_else(|e| panic!("{backend:?}: {e}")) {
+        PlanOutcome::Planned { audit: report, .. } => {
+            let again = audit(s, &rebuild(s, &report));
+            assert_eq!(again.violations(), 0, "{backend:?}: {:?}", again.findings);
+            report
+        }
+        PlanOutcome::Infeasible { unmeetable, .. } => {
+            panic!("{backend:?}: infeasible: {unmeetable:?}")
+        }
+        PlanOutcome::NoPlan { solver } => panic!("{backend:?}: no plan: {solver:?}"),
+    }
+}
+
+/// The allocation behind a priced schedule (to audit it again from scratch).
+pub fn rebuild(s: &Scenario, a: &AuditReport) -> capplan::allocation::Allocation {
+    capplan::allocation::Allocation {
+        rows: a
+            .schedule
+            .iter()
+            .map(|r| capplan::allocation::AllocRow {
+                period: r.period - 1,
+                cluster: s.cluster_by_id(&r.cluster).expect("cluster"),
+                workload: s.workload_by_id(&r.workload).expect("workload"),
+                chip_hours: r.chip_hours,
+            })
+            .collect(),
+    }
+}
+
+/// Asserts `got` is `want` within solver round-off (dollars).
+#[track_caller]
+pub fn assert_usd(got: f64, want: f64, what: &str) {
+    let tol = 1e-6 * want.abs() + 1e-3;
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got ${got}, want ${want}"
+    );
+}
+
+/// Chip-hours of `workload` on `cluster` (any period) in a plan.
+pub fn chip_hours(a: &AuditReport, workload: &str, cluster: Option<&str>) -> f64 {
+    a.schedule
+        .iter()
+        .filter(|r| r.workload == workload && cluster.is_none_or(|c| r.cluster == c))
+        .map(|r| r.chip_hours)
+        .sum()
+}
