@@ -46,6 +46,7 @@
 
 pub mod allocation;
 pub mod audit;
+pub mod branch;
 pub mod error;
 pub mod formulation;
 pub mod lp;

@@ -186,6 +186,9 @@ pub fn solve(
             )));
         }
     }
+    if backend == Backend::Microlp && lp.num_integers() > 0 {
+        return Ok(solve_microlp_branching(lp, opts));
+    }
     let started = Instant::now();
     let (vars, cols, objective) = to_good_lp(lp);
     let rows = rows_to_constraints(lp, &cols);
@@ -463,4 +466,121 @@ fn solve_highs(
     _: &SolveOptions,
 ) -> SolveResult {
     unreachable!("solve() refuses backends that are not compiled in")
+}
+
+/// microlp on a model with integers: microlp solves the LP relaxations, [`crate::branch`] does
+/// the branching (see there for why).
+fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
+    let algorithm = "simplex + branch and bound";
+    let started = Instant::now();
+    let deadline = opts
+        .time_limit
+        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let mut failure: Option<String> = None;
+    let outcome =
+        crate::branch::branch_and_bound(lp, opts.mip_gap.unwrap_or(0.0), deadline, |relaxed| {
+            let r = solve_relaxation(relaxed, opts, deadline);
+            match (r.status, r.x) {
+                (SolveStatus::Optimal, Some(x)) => Ok(Some((relaxed.objective_value(&x), x))),
+                (SolveStatus::Infeasible, _) => Ok(None),
+                (status, _) => {
+                    failure = Some(r.message.unwrap_or_else(|| status.as_str().to_string()));
+                    Err(())
+                }
+            }
+        });
+    tracing::info!(
+        nodes = outcome.nodes,
+        complete = outcome.complete,
+        failure = failure.as_deref(),
+        "branch and bound finished"
+    );
+    let timed_out = deadline.is_some_and(|d| Instant::now() >= d);
+    let mut r = result(Backend::Microlp, algorithm, SolveStatus::Failed);
+    match outcome.incumbent {
+        Some((obj, x)) => {
+            let gap = ((obj - outcome.best_bound) / obj.abs().max(1e-9)).max(0.0);
+            r.status = if !outcome.complete {
+                SolveStatus::TimeLimit
+            } else if gap > 1e-9 {
+                SolveStatus::GapLimit
+            } else {
+                SolveStatus::Optimal
+            };
+            r.gap = Some(if r.status == SolveStatus::Optimal {
+                0.0
+            } else {
+                gap
+            });
+            r.x = Some(polish(lp, x, opts));
+        }
+        None if outcome.complete => r.status = SolveStatus::Infeasible,
+        None if timed_out => r.status = SolveStatus::TimeLimitNoPlan,
+        None => r.message = failure,
+    }
+    r.solve_seconds = started.elapsed().as_secs_f64();
+    r
+}
+
+/// Solves an LP relaxation with microlp. microlp 0.6 was seen to call feasible relaxations
+/// infeasible and to stop on "singular matrix", so any answer but "optimal" is confirmed with
+/// the interior-point solver before the branch is cut.
+fn solve_relaxation(
+    relaxed: &LinearProgram,
+    opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> SolveResult {
+    let node_opts = SolveOptions {
+        time_limit: deadline.map(|d| {
+            d.saturating_duration_since(Instant::now())
+                .as_secs_f64()
+                .max(1e-3)
+        }),
+        mip_gap: None,
+        ..opts.clone()
+    };
+    let (vars, cols, objective) = to_good_lp(relaxed);
+    let rows = rows_to_constraints(relaxed, &cols);
+    let r = solve_microlp(vars, objective, rows, &cols, &node_opts);
+    if matches!(
+        r.status,
+        SolveStatus::Optimal | SolveStatus::TimeLimitNoPlan
+    ) {
+        return r;
+    }
+    let (vars, cols, objective) = to_good_lp(relaxed);
+    let rows = rows_to_constraints(relaxed, &cols);
+    let second = solve_clarabel(vars, objective, rows, &cols, &node_opts);
+    tracing::debug!(
+        microlp = r.status.as_str(),
+        clarabel = second.status.as_str(),
+        "relaxation confirmed with clarabel"
+    );
+    match second.status {
+        SolveStatus::Optimal | SolveStatus::Infeasible => second,
+        _ if r.status == SolveStatus::Infeasible => r,
+        _ => second,
+    }
+}
+
+/// Re-solves with the integers fixed at the incumbent's values, for an exact vertex solution
+/// (the incumbent may come from the interior-point fallback). Keeps the incumbent if that fails.
+fn polish(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f64> {
+    let mut fixed = lp.clone();
+    for j in 0..fixed.num_cols() {
+        if fixed.integer[j] {
+            fixed.col_lower[j] = x[j];
+            fixed.col_upper[j] = x[j];
+            fixed.integer[j] = false;
+        }
+    }
+    let r = solve_relaxation(&fixed, opts, None);
+    match (r.status, r.x) {
+        (SolveStatus::Optimal, Some(polished))
+            if fixed.objective_value(&polished) <= lp.objective_value(&x) * (1.0 + 1e-9) + 1e-9 =>
+        {
+            polished
+        }
+        _ => x,
+    }
 }
