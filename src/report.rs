@@ -169,6 +169,7 @@ impl Table {
                     out.push_str("  ");
                 }
             }
+            out.truncate(out.trim_end_matches(' ').len());
             out.push('\n');
         };
         line(&mut out, &self.header, true);
@@ -279,7 +280,7 @@ pub fn audit_text(a: &AuditReport) -> String {
         out.push_str(&t.render());
     }
     if !a.utilization.is_empty() {
-        let _ = writeln!(out, "\nUtilization of clusters with floors:");
+        let _ = writeln!(out, "\nUtilization of dedicated clusters and clusters with floors:");
         let mut t = Table::new(&[
             "cluster",
             "period",
@@ -297,11 +298,9 @@ pub fn audit_text(a: &AuditReport) -> String {
                 fmt_num(u.used_chip_hours),
                 fmt_num(u.available_chip_hours),
                 pct(u.fraction),
-                format!(
-                    "{}{}",
-                    pct(u.floor_fraction),
-                    if u.hard { " hard" } else { "" }
-                ),
+                u.floor_fraction.map_or("none".to_string(), |f| {
+                    format!("{}{}", pct(f), if u.hard { " hard" } else { "" })
+                }),
                 fmt_num(u.short_chip_hours),
                 usd(u.penalty_usd),
             ]);
@@ -358,31 +357,39 @@ pub fn audit_text(a: &AuditReport) -> String {
     if !a.prices.is_empty() {
         let _ = writeln!(
             out,
-            "\nEffective prices (spend includes idle reserved capacity):"
+            "\nEffective prices per provider (paid USD includes idle reserved capacity; $/training PFLOP is at the rates paid for the chip-hours used):"
         );
         let mut t = Table::new(&[
             "provider",
+            "priced at",
             "chip-hours",
-            "spend",
-            "at public rates",
+            "USD",
             "$/chip-hour",
             "$/peak PFLOP",
             "$/training PFLOP",
-            "public $/training PFLOP",
             "discount achieved",
         ]);
         for p in &a.prices {
             let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("${v:.4}"));
             t.row(vec![
                 p.provider.clone(),
+                "paid".to_string(),
                 fmt_num(p.chip_hours),
                 usd(p.spend_usd),
-                usd(p.public_usd),
                 format!("${:.3}", p.usd_per_chip_hour),
                 format!("${:.5}", p.usd_per_peak_pflop),
                 opt(p.usd_per_training_pflop),
-                opt(p.public_usd_per_training_pflop),
                 pct(p.discount_achieved),
+            ]);
+            t.row(vec![
+                String::new(),
+                "public".to_string(),
+                fmt_num(p.chip_hours),
+                usd(p.public_usd),
+                format!("${:.3}", p.public_usd_per_chip_hour),
+                format!("${:.5}", p.public_usd_per_peak_pflop),
+                opt(p.public_usd_per_training_pflop),
+                String::new(),
             ]);
         }
         out.push_str(&t.render());
