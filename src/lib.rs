@@ -45,6 +45,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod allocation;
+pub mod allocation_io;
 pub mod audit;
 pub mod error;
 pub mod formulation;
