@@ -325,13 +325,20 @@ pub fn allocation_from_plan_json(
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for (i, raw) in schedule.iter().enumerate() {
-        // The raw value borrows from `text`: its offset gives the entry's line.
+        // The raw value borrows from `text`: its offset gives the entry's line, and the offset of
+        // a field's key inside it the field's line.
         let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        let line = text[..offset].matches('\n').count() + 1;
-        let at = Some((
-            line,
-            text[..offset].rsplit('\n').next().unwrap_or("").len() + 1,
-        ));
+        let position = |at: usize| {
+            let line = text[..at].matches('\n').count() + 1;
+            let column = text[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            Some((line, column))
+        };
+        let at = position(offset);
+        let at_field = |field: &str| {
+            raw.get()
+                .find(&format!("\"{field}\""))
+                .map_or(at, |k| position(offset + k))
+        };
         let path = |field: &str| format!("schedule[{i}].{field}");
         let entry: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(
             raw.get(),
@@ -354,7 +361,7 @@ pub fn allocation_from_plan_json(
                 Some(v) => Ok(v.to_string()),
                 None => Err(Problem::new(
                     path(field),
-                    at,
+                    at_field(field),
                     format!("the entry has no \"{field}\""),
                     "each schedule entry needs period, cluster, workload and chip_hours",
                 )),
@@ -363,20 +370,21 @@ pub fn allocation_from_plan_json(
         let period = text_of("period").and_then(|v| {
             resolver
                 .period(&v)
-                .map_err(|(m, h)| Problem::new(path("period"), at, m, h))
+                .map_err(|(m, h)| Problem::new(path("period"), at_field("period"), m, h))
         });
         let cluster = text_of("cluster").and_then(|v| {
             resolver
                 .cluster(&v)
-                .map_err(|(m, h)| Problem::new(path("cluster"), at, m, h))
+                .map_err(|(m, h)| Problem::new(path("cluster"), at_field("cluster"), m, h))
         });
         let workload = text_of("workload").and_then(|v| {
             resolver
                 .workload(&v)
-                .map_err(|(m, h)| Problem::new(path("workload"), at, m, h))
+                .map_err(|(m, h)| Problem::new(path("workload"), at_field("workload"), m, h))
         });
         let chip_hours = text_of("chip_hours").and_then(|v| {
-            parse_chip_hours(&v).map_err(|(m, h)| Problem::new(path("chip_hours"), at, m, h))
+            parse_chip_hours(&v)
+                .map_err(|(m, h)| Problem::new(path("chip_hours"), at_field("chip_hours"), m, h))
         });
         match (period, cluster, workload, chip_hours) {
             (Ok(period), Ok(cluster), Ok(workload), Ok(chip_hours)) => rows.push(AllocRow {
