@@ -477,7 +477,14 @@ impl<'a> Resolver<'a> {
         if v.is_empty() {
             return Err(("the period is empty".to_string(), help));
         }
-        if let Ok(p) = v.parse::<i64>() {
+        // Spreadsheets may write a period number as `3.0`.
+        let number = v.parse::<i64>().ok().or_else(|| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.fract() == 0.0 && x.abs() < 1e15)
+                .map(|x| x as i64)
+        });
+        if let Some(p) = number {
             return if (1..=n as i64).contains(&p) {
                 Ok(p as usize - 1)
             } else {
@@ -537,5 +544,78 @@ fn parse_chip_hours(v: &str) -> Result<f64, Bad> {
             format!("chip_hours \"{v}\" is not a number"),
             help.to_string(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = r#"
+[horizon]
+start = "2027-01-04"
+period = "week"
+periods = 2
+
+[[clusters]]
+id = "h100"
+provider = "aws"
+chip = "h100"
+chips = 8
+billing = "per-use"
+usd_per_chip_hour = 6.88
+price_basis = "on-demand"
+
+[[workloads]]
+id = "ft"
+kind = "post-training"
+work_pflop = 1000
+"#;
+
+    fn scenario() -> Scenario {
+        Scenario::from_toml(MODEL, "m.toml".as_ref()).unwrap()
+    }
+
+    #[test]
+    fn periods_by_number_float_and_date() {
+        let s = scenario();
+        let text = "PERIOD,cluster,Workload, chip hours \n2,h100,ft,1\n2.0,h100,ft,2\n2027-01-11,h100,ft,3\n2027-01-10,h100,ft,4\n";
+        let a = allocation_from_csv(&s, text, "a.csv".as_ref()).unwrap();
+        let periods: Vec<usize> = a.rows.iter().map(|r| r.period).collect();
+        // 2027-01-10 is the Sunday that ends week 1.
+        assert_eq!(periods, [1, 1, 1, 0]);
+        assert_eq!(a.rows[3].chip_hours, 4.0);
+    }
+
+    #[test]
+    fn rows_for_the_same_cell_add_up_in_the_audit() {
+        let s = scenario();
+        let text = "period,cluster,workload,chip_hours\n1,h100,ft,10\n1,h100,ft,5.5\n";
+        let a = allocation_from_csv(&s, text, "a.csv".as_ref()).unwrap();
+        let report = crate::audit::audit(&s, &a);
+        assert_eq!(report.schedule.len(), 1);
+        assert_eq!(report.schedule[0].chip_hours, 15.5);
+        assert!((report.costs.usage_usd - 15.5 * 6.88).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_short_row_and_a_bad_value_are_both_reported() {
+        let s = scenario();
+        let text = "period,cluster,workload,chip_hours\n1,h100\n3,h100,ft,1\n";
+        let Err(AllocationError::Rows { problems, .. }) =
+            allocation_from_csv(&s, text, "a.csv".as_ref())
+        else {
+            panic!("expected row problems");
+        };
+        let places: Vec<(Option<usize>, &str)> =
+            problems.iter().map(|p| (p.line, p.path.as_str())).collect();
+        assert_eq!(
+            places,
+            [
+                (Some(2), "workload"),
+                (Some(2), "chip_hours"),
+                (Some(3), "period")
+            ]
+        );
     }
 }

@@ -39,6 +39,8 @@ pub struct PlanDocument<'a> {
     pub inference: &'a [InferenceStatus],
     /// Effective prices per provider (plans only).
     pub prices: &'a [ProviderPrice],
+    /// The audit's verdict on the plan (plans only).
+    pub compliance: Option<Compliance>,
     /// Audit findings (billed shortfalls; a plan never has violations).
     pub findings: &'a [Finding],
     /// What an infeasible scenario cannot meet.
@@ -78,6 +80,7 @@ pub fn plan_document<'a>(scenario: &Scenario, outcome: &'a PlanOutcome) -> PlanD
         training: audit.map_or(&[], |a| &a.training),
         inference: audit.map_or(&[], |a| &a.inference),
         prices: audit.map_or(&[], |a| &a.prices),
+        compliance: audit.map(Compliance::of),
         findings: audit.map_or(&[], |a| &a.findings),
         unmeetable,
         schedule: audit.map_or(&[], |a| &a.schedule),
@@ -114,6 +117,31 @@ impl CheckStatus {
             CheckStatus::Compliant => "compliant",
             CheckStatus::ShortfallBilled => "shortfall_billed",
             CheckStatus::Violations => "violations",
+        }
+    }
+}
+
+/// The audit's verdict in a plan document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compliance {
+    /// `compliant` or `shortfall_billed` (a plan with violations is never written).
+    pub status: CheckStatus,
+    /// Number of hard-rule violations.
+    pub violations: usize,
+    /// Number of billed shortfalls.
+    pub shortfalls: usize,
+    /// Spend-floor shortfalls and soft utilization penalties billed, USD.
+    pub billed_usd: f64,
+}
+
+impl Compliance {
+    /// The verdict of an audit.
+    pub fn of(a: &AuditReport) -> Self {
+        Compliance {
+            status: CheckStatus::of(a),
+            violations: a.violations(),
+            shortfalls: a.shortfalls(),
+            billed_usd: a.costs.spend_shortfall_usd + a.costs.utilization_penalty_usd,
         }
     }
 }

@@ -193,6 +193,25 @@ fn plan_shows_the_compliance_summary() {
         stdout.contains("[billed] utilization_shortfall"),
         "{stdout}"
     );
+
+    // The JSON document carries the same verdict.
+    let (code, stdout, _) = capplan(&[
+        "plan".as_ref(),
+        root().join("models/tutorial.toml").as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let c = &doc["compliance"];
+    assert_eq!(c["status"], "shortfall_billed");
+    assert_eq!(
+        (c["violations"].as_u64(), c["shortfalls"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let penalty = doc["costs"]["utilization_penalty_usd"].as_f64().unwrap();
+    assert!(penalty > 0.0);
+    assert_close("billed", c["billed_usd"].as_f64().unwrap(), penalty);
 }
 
 #[test]
