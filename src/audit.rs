@@ -564,11 +564,9 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
                 }
                 // One finding per off-provider cluster, so that the ids say where it ran.
                 let mut off: BTreeMap<usize, (Vec<usize>, f64)> = BTreeMap::new();
-                for (&(uw, c, t), &ch) in &used {
-                    if uw == w
-                        && ch > carried[&(uw, c, t)]
-                        && s.clusters[c].provider != contract.provider
-                    {
+                // Keys start with the workload: its cells are one contiguous range.
+                for (&(uw, c, t), &ch) in used.range((w, 0, 0)..(w + 1, 0, 0)) {
+                    if ch > carried[&(uw, c, t)] && s.clusters[c].provider != contract.provider {
                         let e = off.entry(c).or_default();
                         e.0.push(t + 1);
                         e.1 += ch;

@@ -909,3 +909,17 @@ fn bad_model_is_bad_input() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("broken.toml"), "{stderr}");
 }
+
+#[test]
+fn missing_allocation_file_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere.csv");
+    let (code, stdout, stderr) = capplan(&[
+        "check".as_ref(),
+        data("check-rules.toml").as_os_str(),
+        missing.as_os_str(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("nowhere.csv: cannot read"), "{stderr}");
+}
