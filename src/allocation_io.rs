@@ -49,7 +49,7 @@ pub enum AllocationError {
         file: PathBuf,
     },
     /// The header lacks required columns.
-    #[error("{}: line 1: missing column(s) {}; the header has {}\n    help: the header must name the columns {} (any order, any case; other columns are ignored)", file.display(), quoted(missing), quoted(found), REQUIRED_COLUMNS.join(", "))]
+    #[error("{}: line 1: missing column(s) {}; the header has {}\n    help: the header must name the columns {} (any order, any case; other columns are ignored){}", file.display(), quoted(missing), quoted(found), REQUIRED_COLUMNS.join(", "), separator_hint(found))]
     MissingColumns {
         /// The file.
         file: PathBuf,
@@ -99,6 +99,16 @@ impl AllocationError {
             | AllocationError::Syntax { file, .. }
             | AllocationError::Rows { file, .. } => file,
         }
+    }
+}
+
+/// A spreadsheet set to another locale may separate fields with `;` or a tab.
+fn separator_hint(found: &[String]) -> &'static str {
+    match found {
+        [one] if one.contains(';') || one.contains('\t') => {
+            "; the fields seem separated by ';' or a tab: save the file with commas"
+        }
+        _ => "",
     }
 }
 
@@ -585,6 +595,15 @@ work_pflop = 1000
         // 2027-01-10 is the Sunday that ends week 1.
         assert_eq!(periods, [1, 1, 1, 0]);
         assert_eq!(a.rows[3].chip_hours, 4.0);
+    }
+
+    #[test]
+    fn semicolon_separated_file_gets_a_hint() {
+        let s = scenario();
+        let text = "period;cluster;workload;chip_hours\n1;h100;ft;1\n";
+        let e = allocation_from_csv(&s, text, "a.csv".as_ref()).unwrap_err();
+        assert!(matches!(e, AllocationError::MissingColumns { .. }));
+        assert!(e.to_string().contains("save the file with commas"), "{e}");
     }
 
     #[test]
