@@ -8,15 +8,15 @@
 //!
 //! # Tolerance
 //! Allocations come back from solvers and CSV round trips with round-off. Each allocation row may
-//! carry up to [`TOL_ABS`] chip-hours of it (a spreadsheet rounding to 3 decimals moves a row by
-//! at most 0.0005). A quantity breaks a limit `L` only when it misses it by more than
+//! carry up to [`ROW_ROUNDOFF`] chip-hours of it (a spreadsheet rounding to 3 decimals moves a
+//! row by at most 0.0005). A quantity breaks a limit `L` only when it misses it by more than
 //! `max(TOL_REL * |L|, TOL_ABS, carried)`, in the limit's own unit (chip-hours, PFLOP, demand
 //! units, USD), where `carried` is the round-off the rows behind the quantity may carry:
-//! `TOL_ABS` chip-hours per row, converted into the limit's unit at that row's output per
-//! chip-hour (PFLOP, demand units) or price (USD). A workload "ran" in a period when it received
-//! more than `TOL_ABS` chip-hours per row there. Converting the allowance per row matters: one
-//! chip-hour of a fast chip is hundreds of PFLOP, so a fixed allowance in PFLOP would turn a
-//! rounded spreadsheet into a false "work incomplete".
+//! `ROW_ROUNDOFF` chip-hours per row, converted into the limit's unit at that row's output per
+//! chip-hour (PFLOP, demand units) or price (USD). A workload received compute in a cell when it
+//! got more than `max(TOL_ABS, carried)` chip-hours there. Converting the allowance per row
+//! matters: one chip-hour of a fast chip is over a thousand PFLOP, so a fixed allowance in PFLOP
+//! would turn a rounded spreadsheet into a false "work incomplete".
 
 use std::collections::BTreeMap;
 
@@ -28,9 +28,10 @@ use crate::schema::Billing;
 
 /// Relative tolerance of every comparison.
 pub const TOL_REL: f64 = 1e-6;
-/// Round-off each allocation row may carry, chip-hours; also the smallest slack of every
-/// comparison, in the compared quantity's unit.
+/// Smallest slack of every comparison, in the compared quantity's unit.
 pub const TOL_ABS: f64 = 1e-2;
+/// Round-off each allocation row may carry, chip-hours: twice what rounding to 3 decimals moves.
+pub const ROW_ROUNDOFF: f64 = 1e-3;
 
 /// Slack allowed when comparing against `limit` with no allocation rows behind the quantity.
 pub fn tolerance(limit: f64) -> f64 {
@@ -344,7 +345,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
     for r in &alloc.rows {
         let key = (r.workload.0, r.cluster.0, r.period);
         *used.entry(key).or_insert(0.0) += r.chip_hours;
-        *carried.entry(key).or_insert(0.0) += TOL_ABS;
+        *carried.entry(key).or_insert(0.0) += ROW_ROUNDOFF;
     }
     let mut findings = Vec::new();
     let mut on_cluster = vec![vec![0.0; periods]; nc];
@@ -372,7 +373,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
     for (&(w, c, t), &ch) in &used {
         let wl = &s.workloads[w];
         let cl = &s.clusters[c];
-        if ch > carried[&(w, c, t)] && wl.yield_per_chip_hour[c].is_none() {
+        if ch > carried[&(w, c, t)].max(TOL_ABS) && wl.yield_per_chip_hour[c].is_none() {
             findings.push(Finding {
                 rule: Rule::NotAllowed,
                 severity: Severity::Violation,
@@ -566,7 +567,9 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
                 let mut off: BTreeMap<usize, (Vec<usize>, f64)> = BTreeMap::new();
                 // Keys start with the workload: its cells are one contiguous range.
                 for (&(uw, c, t), &ch) in used.range((w, 0, 0)..(w + 1, 0, 0)) {
-                    if ch > carried[&(uw, c, t)] && s.clusters[c].provider != contract.provider {
+                    if ch > carried[&(uw, c, t)].max(TOL_ABS)
+                        && s.clusters[c].provider != contract.provider
+                    {
                         let e = off.entry(c).or_default();
                         e.0.push(t + 1);
                         e.1 += ch;

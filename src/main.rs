@@ -16,9 +16,11 @@ use capplan::solver::{Algorithm, Backend, SolveOptions};
 mod exit {
     /// Planned; compliant; valid.
     pub const OK: u8 = 0;
-    /// No plan keeps every term (infeasible, or no plan within the time limit); violations found
-    /// (and, with `check --fail-on-shortfall`, billed shortfalls).
+    /// No plan keeps every term (infeasible, or no plan within the time limit).
     pub const NO_PLAN: u8 = 1;
+    /// `check`: the allocation breaks a hard rule (or, with `--fail-on-shortfall`, leaves a floor
+    /// short); the same code as [`NO_PLAN`].
+    pub const VIOLATIONS: u8 = NO_PLAN;
     /// Bad input: the file, the place and the fix are printed.
     pub const BAD_INPUT: u8 = 2;
     /// Internal error: a solver failure, or a plan that fails its own audit.
@@ -298,5 +300,5 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
         }
     }
     let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);
-    Ok(if failed { exit::NO_PLAN } else { exit::OK })
+    Ok(if failed { exit::VIOLATIONS } else { exit::OK })
 }
