@@ -7,10 +7,16 @@
 //! period, prices after discount, output per chip-hour), which both sides read the same way.
 //!
 //! # Tolerance
-//! Allocations come back from solvers and CSV round trips with round-off. A quantity `q` breaks
-//! a limit `L` only when it misses it by more than `max(TOL_REL * |L|, TOL_ABS)`, in the limit's
-//! own unit (chip-hours, PFLOP, demand units, USD). A workload "ran" in a period when it received
-//! more than `TOL_ABS` chip-hours there.
+//! Allocations come back from solvers and CSV round trips with round-off. Each allocation row may
+//! carry up to [`ROW_ROUNDOFF`] chip-hours of it (a spreadsheet rounding to 3 decimals moves a
+//! row by at most 0.0005). A quantity breaks a limit `L` only when it misses it by more than
+//! `max(TOL_REL * |L|, TOL_ABS, carried)`, in the limit's own unit (chip-hours, PFLOP, demand
+//! units, USD), where `carried` is the round-off the rows behind the quantity may carry:
+//! `ROW_ROUNDOFF` chip-hours per row, converted into the limit's unit at that row's output per
+//! chip-hour (PFLOP, demand units) or price (USD). A workload received compute in a cell when it
+//! got more than `max(TOL_ABS, carried)` chip-hours there. Converting the allowance per row
+//! matters: one chip-hour of a fast chip is over a thousand PFLOP, so a fixed allowance in PFLOP
+//! would turn a rounded spreadsheet into a false "work incomplete".
 
 use std::collections::BTreeMap;
 
@@ -22,12 +28,20 @@ use crate::schema::Billing;
 
 /// Relative tolerance of every comparison.
 pub const TOL_REL: f64 = 1e-6;
-/// Absolute tolerance of every comparison, in the compared quantity's unit.
+/// Smallest slack of every comparison, in the compared quantity's unit.
 pub const TOL_ABS: f64 = 1e-2;
+/// Round-off each allocation row may carry, chip-hours: twice what rounding to 3 decimals moves.
+pub const ROW_ROUNDOFF: f64 = 1e-3;
 
-/// Slack allowed when comparing against `limit`.
+/// Slack allowed when comparing against `limit` with no allocation rows behind the quantity.
 pub fn tolerance(limit: f64) -> f64 {
-    (TOL_REL * limit.abs()).max(TOL_ABS)
+    slack(limit, 0.0)
+}
+
+/// Slack allowed when comparing against `limit` a quantity whose rows may carry `carried`
+/// round-off (in the limit's unit; see the module documentation).
+pub fn slack(limit: f64, carried: f64) -> f64 {
+    (TOL_REL * limit.abs()).max(TOL_ABS).max(carried)
 }
 
 /// Which rule a finding is about (stable names, used in JSON and CSV).
@@ -142,11 +156,13 @@ pub struct SpendFloorStatus {
     pub met: bool,
 }
 
-/// Utilization of one cluster with a floor in one period.
+/// Utilization of one cluster in one period: every cluster with a utilization floor, and every
+/// dedicated (`reserved`) cluster, whose idle chip-hours are paid.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UtilizationStatus {
-    /// Contract.
-    pub contract: String,
+    /// Contract whose floor applies; for a dedicated cluster without a floor, its covering
+    /// contract, if any.
+    pub contract: Option<String>,
     /// Cluster.
     pub cluster: String,
     /// Period number (1-based).
@@ -157,8 +173,8 @@ pub struct UtilizationStatus {
     pub available_chip_hours: f64,
     /// Used fraction.
     pub fraction: f64,
-    /// Floor fraction.
-    pub floor_fraction: f64,
+    /// Floor fraction; `None` for a dedicated cluster without a floor.
+    pub floor_fraction: Option<f64>,
     /// Chip-hours under the floor.
     pub short_chip_hours: f64,
     /// Penalty billed, USD (soft floors).
@@ -216,9 +232,14 @@ pub struct ProviderPrice {
     pub public_usd: f64,
     /// Paid per chip-hour used.
     pub usd_per_chip_hour: f64,
+    /// Public rate per chip-hour used (the baseline each cluster quotes).
+    pub public_usd_per_chip_hour: f64,
     /// Paid per PFLOP of peak (BF16) throughput of the chip-hours used.
     pub usd_per_peak_pflop: f64,
-    /// Paid per PFLOP of training work delivered at the workloads' efficiencies (training only).
+    /// Public rate per PFLOP of peak (BF16) throughput of the chip-hours used.
+    pub public_usd_per_peak_pflop: f64,
+    /// Paid per PFLOP of training work delivered at the workloads' efficiencies (training only),
+    /// at the rate paid per chip-hour used (the contract rate; idle reserved capacity is not in it).
     pub usd_per_training_pflop: Option<f64>,
     /// Public rate per PFLOP of training work for the same chip-hours.
     pub public_usd_per_training_pflop: Option<f64>,
@@ -319,23 +340,32 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
     let (nw, nc) = (s.workloads.len(), s.clusters.len());
     // used[w][c][t], merged from rows.
     let mut used: BTreeMap<(usize, usize, usize), f64> = BTreeMap::new();
+    // Round-off the rows behind each merged cell may carry, chip-hours (see "Tolerance").
+    let mut carried: BTreeMap<(usize, usize, usize), f64> = BTreeMap::new();
     for r in &alloc.rows {
-        *used
-            .entry((r.workload.0, r.cluster.0, r.period))
-            .or_insert(0.0) += r.chip_hours;
+        let key = (r.workload.0, r.cluster.0, r.period);
+        *used.entry(key).or_insert(0.0) += r.chip_hours;
+        *carried.entry(key).or_insert(0.0) += ROW_ROUNDOFF;
     }
     let mut findings = Vec::new();
     let mut on_cluster = vec![vec![0.0; periods]; nc];
+    let mut on_cluster_carried = vec![vec![0.0; periods]; nc];
     let mut of_workload = vec![vec![0.0; periods]; nw];
+    let mut of_workload_carried = vec![vec![0.0; periods]; nw];
     let mut output = vec![vec![0.0; periods]; nw];
+    let mut output_carried = vec![vec![0.0; periods]; nw];
     for (&(w, c, t), &ch) in &used {
+        let r = carried[&(w, c, t)];
         on_cluster[c][t] += ch;
+        on_cluster_carried[c][t] += r;
         of_workload[w][t] += ch;
+        of_workload_carried[w][t] += r;
         if let Some(y) = s.workloads[w].yield_per_chip_hour[c] {
             output[w][t] += ch * y;
+            output_carried[w][t] += r * y;
         }
     }
-    let ran = |w: usize, t: usize| of_workload[w][t] > TOL_ABS;
+    let ran = |w: usize, t: usize| of_workload[w][t] > of_workload_carried[w][t].max(TOL_ABS);
     let wid = |w: usize| Some(s.workloads[w].id.clone());
     let cid = |c: usize| Some(s.clusters[c].id.clone());
 
@@ -343,7 +373,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
     for (&(w, c, t), &ch) in &used {
         let wl = &s.workloads[w];
         let cl = &s.clusters[c];
-        if ch > TOL_ABS && wl.yield_per_chip_hour[c].is_none() {
+        if ch > carried[&(w, c, t)].max(TOL_ABS) && wl.yield_per_chip_hour[c].is_none() {
             findings.push(Finding {
                 rule: Rule::NotAllowed,
                 severity: Severity::Violation,
@@ -361,7 +391,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
     for (c, cl) in s.clusters.iter().enumerate() {
         for t in 0..periods {
             let over = on_cluster[c][t] - cl.capacity[t];
-            if over > tolerance(cl.capacity[t]) {
+            if over > slack(cl.capacity[t], on_cluster_carried[c][t]) {
                 findings.push(Finding {
                     rule: Rule::Capacity,
                     severity: Severity::Violation,
@@ -415,7 +445,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
             for t in 0..periods {
                 let limit = m * s.horizon.periods[t].hours;
                 let over = of_workload[w][t] - limit;
-                if over > tolerance(limit) {
+                if over > slack(limit, of_workload_carried[w][t]) {
                     findings.push(Finding {
                         rule: Rule::MaxChips,
                         severity: Severity::Violation,
@@ -457,15 +487,19 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
                 unit: "chip-hours".into(),
             });
         }
-        let mut cumulative = 0.0;
+        let (mut cumulative, mut cumulative_carried) = (0.0, 0.0);
         for t in 0..periods {
             cumulative += output[w][t];
-            if complete_by[w].is_none() && cumulative >= work_pflop - tolerance(work_pflop) {
+            cumulative_carried += output_carried[w][t];
+            if complete_by[w].is_none()
+                && cumulative >= work_pflop - slack(work_pflop, cumulative_carried)
+            {
                 complete_by[w] = Some(t);
             }
         }
         let done: f64 = (0..=wl.deadline).map(|t| output[w][t]).sum();
-        if done < work_pflop - tolerance(work_pflop) {
+        let done_carried: f64 = (0..=wl.deadline).map(|t| output_carried[w][t]).sum();
+        if done < work_pflop - slack(work_pflop, done_carried) {
             let short = work_pflop - done;
             findings.push(Finding {
                 rule: Rule::WorkIncomplete,
@@ -529,25 +563,29 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
                 if params <= threshold {
                     continue;
                 }
-                let mut off: BTreeMap<String, (Vec<usize>, f64)> = BTreeMap::new();
-                for (&(uw, c, t), &ch) in &used {
-                    if uw == w && ch > TOL_ABS && s.clusters[c].provider != contract.provider {
-                        let e = off.entry(s.clusters[c].provider.clone()).or_default();
-                        if !e.0.contains(&(t + 1)) {
-                            e.0.push(t + 1);
-                        }
+                // One finding per off-provider cluster, so that the ids say where it ran.
+                let mut off: BTreeMap<usize, (Vec<usize>, f64)> = BTreeMap::new();
+                // Keys start with the workload: its cells are one contiguous range.
+                for (&(uw, c, t), &ch) in used.range((w, 0, 0)..(w + 1, 0, 0)) {
+                    if ch > carried[&(uw, c, t)].max(TOL_ABS)
+                        && s.clusters[c].provider != contract.provider
+                    {
+                        let e = off.entry(c).or_default();
+                        e.0.push(t + 1);
                         e.1 += ch;
                     }
                 }
-                for (provider, (mut ps, ch)) in off {
+                for (c, (mut ps, ch)) in off {
                     ps.sort_unstable();
+                    ps.dedup();
+                    let provider = &s.clusters[c].provider;
                     findings.push(Finding {
                         rule: Rule::Placement,
                         severity: Severity::Violation,
                         workload: wid(w),
-                        cluster: None,
+                        cluster: cid(c),
                         contract: Some(contract.id.clone()),
-                        message: format!("\"{}\" ({} B parameters, above {} B) ran {} chip-hours on {provider} in period(s) {}; contract \"{}\" requires {}", wl.id, fmt_num(params), fmt_num(threshold), fmt_num(ch), join(&ps), contract.id, contract.provider),
+                        message: format!("\"{}\" ({} B parameters, above {} B) ran {} chip-hours on \"{}\" ({provider}) in period(s) {}; contract \"{}\" requires {}", wl.id, fmt_num(params), fmt_num(threshold), fmt_num(ch), s.clusters[c].id, join(&ps), contract.id, contract.provider),
                         periods: ps,
                         amount: ch,
                         unit: "chip-hours".into(),
@@ -577,7 +615,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
             let unmet = (d - output[w][t]).max(0.0);
             total += d;
             served += got;
-            if unmet > tolerance(d) {
+            if unmet > slack(d, output_carried[w][t]) {
                 unmet_total += unmet;
                 short_periods.push(t + 1);
                 if let Some(p) = unmet_penalty {
@@ -679,7 +717,11 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
                 let available = cl.capacity[t];
                 let need = u.min_fraction * available;
                 let short = (need - on_cluster[c][t]).max(0.0);
-                let counted = if short > tolerance(need) { short } else { 0.0 };
+                let counted = if short > slack(need, on_cluster_carried[c][t]) {
+                    short
+                } else {
+                    0.0
+                };
                 let penalty = u.penalty_usd_per_chip_hour.map_or(0.0, |p| p * counted);
                 if counted > 0.0 {
                     bad.push(t + 1);
@@ -687,7 +729,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
                 }
                 costs.utilization_penalty_usd += penalty;
                 utilization.push(UtilizationStatus {
-                    contract: contract.id.clone(),
+                    contract: Some(contract.id.clone()),
                     cluster: cl.id.clone(),
                     period: t + 1,
                     used_chip_hours: on_cluster[c][t],
@@ -697,7 +739,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
                     } else {
                         0.0
                     },
-                    floor_fraction: u.min_fraction,
+                    floor_fraction: Some(u.min_fraction),
                     short_chip_hours: counted,
                     penalty_usd: penalty,
                     hard: u.penalty_usd_per_chip_hour.is_none(),
@@ -729,26 +771,57 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
             }
         }
     }
+    // Dedicated clusters without a floor: their idle chip-hours are paid all the same.
+    for (c, cl) in s.clusters.iter().enumerate() {
+        let has_floor = s
+            .contracts
+            .iter()
+            .any(|k| k.utilization_floors.iter().any(|u| u.cluster.0 == c));
+        if cl.billing != Billing::Reserved || has_floor {
+            continue;
+        }
+        for t in 0..periods {
+            let available = cl.capacity[t];
+            utilization.push(UtilizationStatus {
+                contract: cl.contract.map(|k| s.contracts[k.0].id.clone()),
+                cluster: cl.id.clone(),
+                period: t + 1,
+                used_chip_hours: on_cluster[c][t],
+                available_chip_hours: available,
+                fraction: if available > 0.0 {
+                    on_cluster[c][t] / available
+                } else {
+                    0.0
+                },
+                floor_fraction: None,
+                short_chip_hours: 0.0,
+                penalty_usd: 0.0,
+                hard: false,
+            });
+        }
+    }
     // Spend floors.
     let mut spend_floors = Vec::new();
     for (k, contract) in s.contracts.iter().enumerate() {
         for floor in &contract.spend_floors {
-            let mut in_horizon = 0.0;
+            let (mut in_horizon, mut in_horizon_carried) = (0.0, 0.0);
             for (c, cl) in s.clusters.iter().enumerate() {
                 if cl.contract.map(|x| x.0) != Some(k) {
                     continue;
                 }
                 for &t in &floor.periods {
-                    in_horizon += cl.rate
-                        * match cl.billing {
-                            Billing::Reserved => cl.capacity[t],
-                            Billing::PerUse => on_cluster[c][t],
-                        };
+                    match cl.billing {
+                        Billing::Reserved => in_horizon += cl.rate * cl.capacity[t],
+                        Billing::PerUse => {
+                            in_horizon += cl.rate * on_cluster[c][t];
+                            in_horizon_carried += cl.rate * on_cluster_carried[c][t];
+                        }
+                    }
                 }
             }
             let total = floor.spent_before_usd + in_horizon + floor.forecast_after_usd;
             let short = (floor.floor_usd - total).max(0.0);
-            let shortfall = if short > tolerance(floor.floor_usd) {
+            let shortfall = if short > slack(floor.floor_usd, in_horizon_carried) {
                 short
             } else {
                 0.0
@@ -850,7 +923,9 @@ fn provider_prices(
                 spend_usd: spend,
                 public_usd: a.public,
                 usd_per_chip_hour: per(spend, a.chip_hours),
+                public_usd_per_chip_hour: per(a.public, a.chip_hours),
                 usd_per_peak_pflop: per(spend, a.peak_pflop),
+                public_usd_per_peak_pflop: per(a.public, a.peak_pflop),
                 usd_per_training_pflop: (a.training_pflop > 0.0)
                     .then(|| a.training_spend / a.training_pflop),
                 public_usd_per_training_pflop: (a.training_pflop > 0.0)

@@ -4,7 +4,8 @@
 //! workloads with their dependencies, and contract terms (discounts, spend and utilization
 //! floors, placement rules). [`plan::plan`] turns it into a linear or mixed-integer program
 //! ([`formulation`]), solves it ([`solver`]), and audits the result with an independent checker
-//! ([`audit`]) before anything is written.
+//! ([`audit`]) before anything is written. The same audit checks any allocation read from a file
+//! by [`allocation_io`] (a plan's `schedule.csv` or `plan.json`, or a spreadsheet): `capplan check`.
 //!
 //! ```
 //! use capplan::model::Scenario;
@@ -45,6 +46,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod allocation;
+pub mod allocation_io;
 pub mod audit;
 pub mod branch;
 pub mod error;

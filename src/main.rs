@@ -16,8 +16,11 @@ use capplan::solver::{Algorithm, Backend, SolveOptions};
 mod exit {
     /// Planned; compliant; valid.
     pub const OK: u8 = 0;
-    /// No plan keeps every term (infeasible, or no plan within the time limit); violations found.
+    /// No plan keeps every term (infeasible, or no plan within the time limit).
     pub const NO_PLAN: u8 = 1;
+    /// `check`: the allocation breaks a hard rule (or, with `--fail-on-shortfall`, leaves a floor
+    /// short); the same code as [`NO_PLAN`].
+    pub const VIOLATIONS: u8 = NO_PLAN;
     /// Bad input: the file, the place and the fix are printed.
     pub const BAD_INPUT: u8 = 2;
     /// Internal error: a solver failure, or a plan that fails its own audit.
@@ -47,6 +50,35 @@ enum Command {
     },
     /// Compute the cost-minimizing plan that keeps every contract term.
     Plan(PlanArgs),
+    /// Audit an allocation (schedule.csv, plan.json, or a hand-written CSV) against the
+    /// scenario's contract terms, independently of the planner.
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
+    /// The findings as CSV (rule,severity,workload,cluster,contract,periods,amount,unit,message).
+    Csv,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Scenario TOML file.
+    model: PathBuf,
+    /// Allocation: CSV with columns period, cluster, workload, chip_hours (extra columns are
+    /// ignored), or the plan.json that `capplan plan --out` writes.
+    allocation: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: CheckFormat,
+    /// Exit 1 on billed shortfalls too (spend floors, soft utilization floors), not only on
+    /// violations of hard rules.
+    #[arg(long)]
+    fail_on_shortfall: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,6 +131,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { model } => validate(&model),
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
+        Command::Check(args) => run_check(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -233,4 +266,39 @@ fn write_outputs(dir: &Path, scenario: &Scenario, outcome: &PlanOutcome) -> anyh
     report::write_atomic(&path, &json)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
+    let scenario = match load(&args.model) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let allocation = match capplan::allocation_io::read_allocation(&scenario, &args.allocation) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    let audit = capplan::audit::audit(&scenario, &allocation);
+    match args.format {
+        CheckFormat::Table => print!(
+            "{}",
+            report::check_text(&scenario, &args.allocation, &audit)
+        ),
+        CheckFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report::check_document(
+                &scenario,
+                &args.allocation,
+                &audit
+            ))?
+        ),
+        CheckFormat::Csv => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(&report::findings_csv(&audit.findings))?;
+        }
+    }
+    let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);
+    Ok(if failed { exit::VIOLATIONS } else { exit::OK })
 }

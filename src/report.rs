@@ -39,6 +39,8 @@ pub struct PlanDocument<'a> {
     pub inference: &'a [InferenceStatus],
     /// Effective prices per provider (plans only).
     pub prices: &'a [ProviderPrice],
+    /// The audit's verdict on the plan (plans only).
+    pub compliance: Option<Compliance>,
     /// Audit findings (billed shortfalls; a plan never has violations).
     pub findings: &'a [Finding],
     /// What an infeasible scenario cannot meet.
@@ -78,10 +80,191 @@ pub fn plan_document<'a>(scenario: &Scenario, outcome: &'a PlanOutcome) -> PlanD
         training: audit.map_or(&[], |a| &a.training),
         inference: audit.map_or(&[], |a| &a.inference),
         prices: audit.map_or(&[], |a| &a.prices),
+        compliance: audit.map(Compliance::of),
         findings: audit.map_or(&[], |a| &a.findings),
         unmeetable,
         schedule: audit.map_or(&[], |a| &a.schedule),
     }
+}
+
+/// How an allocation fares: the `status` of [`CheckDocument`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Every rule kept and every floor met.
+    Compliant,
+    /// Every hard rule kept, but a floor is short and the contract bills the shortfall.
+    ShortfallBilled,
+    /// At least one hard rule broken.
+    Violations,
+}
+
+impl CheckStatus {
+    /// The status of an audit.
+    pub fn of(a: &AuditReport) -> Self {
+        if a.violations() > 0 {
+            CheckStatus::Violations
+        } else if a.shortfalls() > 0 {
+            CheckStatus::ShortfallBilled
+        } else {
+            CheckStatus::Compliant
+        }
+    }
+
+    /// The spelling used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Compliant => "compliant",
+            CheckStatus::ShortfallBilled => "shortfall_billed",
+            CheckStatus::Violations => "violations",
+        }
+    }
+}
+
+/// The audit's verdict in a plan document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compliance {
+    /// `compliant` or `shortfall_billed` (a plan with violations is never written).
+    pub status: CheckStatus,
+    /// Number of hard-rule violations.
+    pub violations: usize,
+    /// Number of billed shortfalls.
+    pub shortfalls: usize,
+    /// Spend-floor shortfalls and soft utilization penalties billed, USD.
+    pub billed_usd: f64,
+}
+
+impl Compliance {
+    /// The verdict of an audit.
+    pub fn of(a: &AuditReport) -> Self {
+        Compliance {
+            status: CheckStatus::of(a),
+            violations: a.violations(),
+            shortfalls: a.shortfalls(),
+            billed_usd: a.costs.spend_shortfall_usd + a.costs.utilization_penalty_usd,
+        }
+    }
+}
+
+/// The JSON document `capplan check --format json` prints.
+#[derive(Debug, Serialize)]
+pub struct CheckDocument<'a> {
+    /// Format version of this document.
+    pub format_version: u32,
+    /// Scenario file.
+    pub scenario: String,
+    /// Allocation file.
+    pub allocation: String,
+    /// `compliant`, `shortfall_billed` or `violations`.
+    pub status: CheckStatus,
+    /// Number of hard-rule violations.
+    pub violations: usize,
+    /// Number of billed shortfalls (spend floors, soft utilization floors).
+    pub shortfalls: usize,
+    /// Total cost, USD.
+    pub total_cost_usd: f64,
+    /// Violations first, then billed shortfalls.
+    pub findings: &'a [Finding],
+    /// Cost by part.
+    pub costs: &'a Costs,
+    /// Every spend floor.
+    pub spend_floors: &'a [SpendFloorStatus],
+    /// Utilization of dedicated clusters and clusters with floors, per period.
+    pub utilization: &'a [UtilizationStatus],
+    /// Training progress.
+    pub training: &'a [TrainingStatus],
+    /// Inference service.
+    pub inference: &'a [InferenceStatus],
+    /// Effective prices per provider against the public rates.
+    pub prices: &'a [ProviderPrice],
+    /// The allocation, merged per (period, cluster, workload) and priced.
+    pub schedule: &'a [ScheduleRow],
+}
+
+/// Builds the JSON document for a check.
+pub fn check_document<'a>(
+    scenario: &Scenario,
+    allocation: &Path,
+    a: &'a AuditReport,
+) -> CheckDocument<'a> {
+    CheckDocument {
+        format_version: 1,
+        scenario: scenario.file.display().to_string(),
+        allocation: allocation.display().to_string(),
+        status: CheckStatus::of(a),
+        violations: a.violations(),
+        shortfalls: a.shortfalls(),
+        total_cost_usd: a.costs.total_usd,
+        findings: &a.findings,
+        costs: &a.costs,
+        spend_floors: &a.spend_floors,
+        utilization: &a.utilization,
+        training: &a.training,
+        inference: &a.inference,
+        prices: &a.prices,
+        schedule: &a.schedule,
+    }
+}
+
+/// The findings as CSV: `rule,severity,workload,cluster,contract,periods,amount,unit,message`;
+/// `periods` is a `;`-separated list of period numbers, absent ids are empty.
+pub fn findings_csv(findings: &[Finding]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "rule", "severity", "workload", "cluster", "contract", "periods", "amount", "unit",
+        "message",
+    ])
+    .expect("writing CSV to memory cannot fail");
+    for f in findings {
+        let periods = f
+            .periods
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(";");
+        let severity = match f.severity {
+            Severity::Violation => "violation",
+            Severity::Billed => "billed",
+        };
+        w.write_record([
+            f.rule.as_str(),
+            severity,
+            f.workload.as_deref().unwrap_or(""),
+            f.cluster.as_deref().unwrap_or(""),
+            f.contract.as_deref().unwrap_or(""),
+            &periods,
+            &f.amount.to_string(),
+            &f.unit,
+            &f.message,
+        ])
+        .expect("writing CSV to memory cannot fail");
+    }
+    w.into_inner().expect("writing CSV to memory cannot fail")
+}
+
+/// A check for a terminal: what was checked, then the audit sections.
+pub fn check_text(scenario: &Scenario, allocation: &Path, a: &AuditReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "capplan check: {} against {}",
+        allocation.display(),
+        scenario.file.display()
+    );
+    let c = &a.costs;
+    let billed = c.spend_shortfall_usd + c.utilization_penalty_usd;
+    let _ = writeln!(
+        out,
+        "Status: {}: {} violation(s) of hard rules; {} floor shortfall(s) billed, {} ({} spend floors, {} utilization floors)\n",
+        CheckStatus::of(a).as_str(),
+        a.violations(),
+        a.shortfalls(),
+        usd(billed),
+        usd(c.spend_shortfall_usd),
+        usd(c.utilization_penalty_usd),
+    );
+    out.push_str(&audit_text(a));
+    out
 }
 
 /// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`.
@@ -170,6 +353,7 @@ impl Table {
                     out.push_str("  ");
                 }
             }
+            out.truncate(out.trim_end_matches(' ').len());
             out.push('\n');
         };
         line(&mut out, &self.header, true);
@@ -280,7 +464,10 @@ pub fn audit_text(a: &AuditReport) -> String {
         out.push_str(&t.render());
     }
     if !a.utilization.is_empty() {
-        let _ = writeln!(out, "\nUtilization of clusters with floors:");
+        let _ = writeln!(
+            out,
+            "\nUtilization of dedicated clusters and clusters with floors:"
+        );
         let mut t = Table::new(&[
             "cluster",
             "period",
@@ -298,11 +485,9 @@ pub fn audit_text(a: &AuditReport) -> String {
                 fmt_num(u.used_chip_hours),
                 fmt_num(u.available_chip_hours),
                 pct(u.fraction),
-                format!(
-                    "{}{}",
-                    pct(u.floor_fraction),
-                    if u.hard { " hard" } else { "" }
-                ),
+                u.floor_fraction.map_or("none".to_string(), |f| {
+                    format!("{}{}", pct(f), if u.hard { " hard" } else { "" })
+                }),
                 fmt_num(u.short_chip_hours),
                 usd(u.penalty_usd),
             ]);
@@ -359,31 +544,39 @@ pub fn audit_text(a: &AuditReport) -> String {
     if !a.prices.is_empty() {
         let _ = writeln!(
             out,
-            "\nEffective prices (spend includes idle reserved capacity):"
+            "\nEffective prices per provider (paid USD includes idle reserved capacity; $/training PFLOP is at the rates paid for the chip-hours used):"
         );
         let mut t = Table::new(&[
             "provider",
+            "priced at",
             "chip-hours",
-            "spend",
-            "at public rates",
+            "USD",
             "$/chip-hour",
             "$/peak PFLOP",
             "$/training PFLOP",
-            "public $/training PFLOP",
             "discount achieved",
         ]);
         for p in &a.prices {
             let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("${v:.4}"));
             t.row(vec![
                 p.provider.clone(),
+                "paid".to_string(),
                 fmt_num(p.chip_hours),
                 usd(p.spend_usd),
-                usd(p.public_usd),
                 format!("${:.3}", p.usd_per_chip_hour),
                 format!("${:.5}", p.usd_per_peak_pflop),
                 opt(p.usd_per_training_pflop),
-                opt(p.public_usd_per_training_pflop),
                 pct(p.discount_achieved),
+            ]);
+            t.row(vec![
+                String::new(),
+                "public".to_string(),
+                fmt_num(p.chip_hours),
+                usd(p.public_usd),
+                format!("${:.3}", p.public_usd_per_chip_hour),
+                format!("${:.5}", p.public_usd_per_peak_pflop),
+                opt(p.public_usd_per_training_pflop),
+                String::new(),
             ]);
         }
         out.push_str(&t.render());

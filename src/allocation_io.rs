@@ -1,0 +1,640 @@
+//! Reading an allocation from a file: the `schedule.csv` or `plan.json` that `capplan plan --out`
+//! writes, or any CSV with the same key columns, written by hand or by a spreadsheet.
+//!
+//! # CSV
+//! The header names the columns; names are trimmed, case-insensitive, and `-` or a space count as
+//! `_` (`Chip-Hours` is `chip_hours`). Four columns are required, in any order, and any other
+//! column is ignored:
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `period` | period number (1 is the first) or a `YYYY-MM-DD` date inside the period |
+//! | `cluster` | cluster id from the scenario |
+//! | `workload` | workload id from the scenario |
+//! | `chip_hours` | chip-hours, a number >= 0 |
+//!
+//! Several rows for the same (period, cluster, workload) add up. A header with no rows is the
+//! allocation that runs nothing.
+//!
+//! # plan.json
+//! The `schedule` array of the document `capplan plan --out` writes; each entry carries the same
+//! four fields (`period` as a number).
+//!
+//! Every bad row is reported, with its line, not just the first ([`AllocationError::Rows`]).
+
+use std::path::{Path, PathBuf};
+
+use crate::allocation::{AllocRow, Allocation};
+use crate::error::Problem;
+use crate::model::{ClusterId, Scenario, WorkloadId};
+
+/// The columns an allocation CSV must have.
+pub const REQUIRED_COLUMNS: [&str; 4] = ["period", "cluster", "workload", "chip_hours"];
+
+/// Why an allocation file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AllocationError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", file.display())]
+    Io {
+        /// The file.
+        file: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Nothing in the file, not even a header.
+    #[error("{}: line 1: the file is empty\n    help: write a header line `period,cluster,workload,chip_hours` and one row per workload, cluster and period (or pass the schedule.csv that `capplan plan --out` writes)", file.display())]
+    Empty {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The header lacks required columns.
+    #[error("{}: line 1: missing column(s) {}; the header has {}\n    help: the header must name the columns {} (any order, any case; other columns are ignored){}", file.display(), quoted(missing), quoted(found), REQUIRED_COLUMNS.join(", "), separator_hint(found))]
+    MissingColumns {
+        /// The file.
+        file: PathBuf,
+        /// Required columns not found.
+        missing: Vec<String>,
+        /// Column names found (normalized).
+        found: Vec<String>,
+    },
+    /// A required column appears twice in the header.
+    #[error("{}: line 1: column \"{column}\" appears {count} times in the header\n    help: keep one column of each name", file.display())]
+    DuplicateColumn {
+        /// The file.
+        file: PathBuf,
+        /// The column (normalized).
+        column: String,
+        /// How often it appears.
+        count: usize,
+    },
+    /// Not a CSV or JSON document capplan can read (the parser's message, with its line).
+    #[error("{}: {message}\n    help: {help}", file.display())]
+    Syntax {
+        /// The file.
+        file: PathBuf,
+        /// The parser's message.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+    /// Rows that name unknown ids or periods, or carry bad numbers: every one is listed.
+    #[error("{}", render_rows(file, problems))]
+    Rows {
+        /// The file.
+        file: PathBuf,
+        /// One problem per bad value, in file order (line, column, field name).
+        problems: Vec<Problem>,
+    },
+}
+
+impl AllocationError {
+    /// The file the error is about.
+    pub fn file(&self) -> &Path {
+        match self {
+            AllocationError::Io { file, .. }
+            | AllocationError::Empty { file }
+            | AllocationError::MissingColumns { file, .. }
+            | AllocationError::DuplicateColumn { file, .. }
+            | AllocationError::Syntax { file, .. }
+            | AllocationError::Rows { file, .. } => file,
+        }
+    }
+}
+
+/// A spreadsheet set to another locale may separate fields with `;` or a tab.
+fn separator_hint(found: &[String]) -> &'static str {
+    match found {
+        [one] if one.contains(';') || one.contains('\t') => {
+            "; the fields seem separated by ';' or a tab: save the file with commas"
+        }
+        _ => "",
+    }
+}
+
+fn quoted(v: &[String]) -> String {
+    if v.is_empty() {
+        return "none".to_string();
+    }
+    v.iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn render_rows(file: &Path, problems: &[Problem]) -> String {
+    let lines: std::collections::BTreeSet<_> = problems.iter().filter_map(|p| p.line).collect();
+    let mut out = format!(
+        "{}: {} problem{} in {} row{}",
+        file.display(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" },
+    );
+    for p in problems {
+        out.push_str(&format!("\n{p}"));
+    }
+    out
+}
+
+/// Reads an allocation for `scenario` from `path`: `plan.json` (a `.json` name, or content that
+/// starts with `{`) or CSV.
+pub fn read_allocation(scenario: &Scenario, path: &Path) -> Result<Allocation, AllocationError> {
+    let text = std::fs::read_to_string(path).map_err(|source| AllocationError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        || text.trim_start().starts_with('{');
+    if is_json {
+        allocation_from_plan_json(scenario, &text, path)
+    } else {
+        allocation_from_csv(scenario, &text, path)
+    }
+}
+
+/// Normalizes a header name: trimmed, lower case, `-` and spaces as `_`, a byte-order mark
+/// dropped.
+fn normalize(name: &str) -> String {
+    name.trim_start_matches('\u{feff}')
+        .trim()
+        .to_lowercase()
+        .replace(['-', ' '], "_")
+}
+
+/// Parses allocation CSV text; `file` names it in messages.
+pub fn allocation_from_csv(
+    scenario: &Scenario,
+    text: &str,
+    file: &Path,
+) -> Result<Allocation, AllocationError> {
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return Err(AllocationError::Empty {
+            file: file.to_path_buf(),
+        });
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_syntax(file, &e))?
+        .iter()
+        .map(normalize)
+        .collect();
+    let mut index = [0usize; 4];
+    let mut missing = Vec::new();
+    for (k, name) in REQUIRED_COLUMNS.iter().enumerate() {
+        let at: Vec<usize> = (0..header.len()).filter(|&i| header[i] == *name).collect();
+        match at.len() {
+            0 => missing.push(name.to_string()),
+            1 => index[k] = at[0],
+            count => {
+                return Err(AllocationError::DuplicateColumn {
+                    file: file.to_path_buf(),
+                    column: name.to_string(),
+                    count,
+                })
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(AllocationError::MissingColumns {
+            file: file.to_path_buf(),
+            missing,
+            found: header,
+        });
+    }
+    let resolver = Resolver::new(scenario);
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_syntax(file, &e))?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let fields: Vec<Option<&str>> = index.iter().map(|&i| record.get(i)).collect();
+        let at = |k: usize| Some((line, index[k] + 1));
+        let mut row_problems = Vec::new();
+        for (k, f) in fields.iter().enumerate() {
+            if f.is_none() {
+                row_problems.push(Problem::new(
+                    REQUIRED_COLUMNS[k],
+                    at(k),
+                    format!(
+                        "the row has {} field(s) and no \"{}\" value (column {} of the header)",
+                        record.len(),
+                        REQUIRED_COLUMNS[k],
+                        index[k] + 1
+                    ),
+                    "give every row as many fields as the header",
+                ));
+            }
+        }
+        if !row_problems.is_empty() {
+            problems.extend(row_problems);
+            continue;
+        }
+        let get = |k: usize| fields[k].unwrap_or_default();
+        let period = resolver
+            .period(get(0))
+            .map_err(|(m, h)| Problem::new("period", at(0), m, h));
+        let cluster = resolver
+            .cluster(get(1))
+            .map_err(|(m, h)| Problem::new("cluster", at(1), m, h));
+        let workload = resolver
+            .workload(get(2))
+            .map_err(|(m, h)| Problem::new("workload", at(2), m, h));
+        let chip_hours =
+            parse_chip_hours(get(3)).map_err(|(m, h)| Problem::new("chip_hours", at(3), m, h));
+        match (period, cluster, workload, chip_hours) {
+            (Ok(period), Ok(cluster), Ok(workload), Ok(chip_hours)) => rows.push(AllocRow {
+                period,
+                cluster,
+                workload,
+                chip_hours,
+            }),
+            (p, c, w, h) => {
+                problems.extend([p.err(), c.err(), w.err(), h.err()].into_iter().flatten())
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Allocation { rows })
+    } else {
+        Err(AllocationError::Rows {
+            file: file.to_path_buf(),
+            problems,
+        })
+    }
+}
+
+fn csv_syntax(file: &Path, e: &csv::Error) -> AllocationError {
+    let line = e
+        .position()
+        .map_or(String::new(), |p| format!("line {}: ", p.line()));
+    AllocationError::Syntax {
+        file: file.to_path_buf(),
+        message: format!("{line}not readable as CSV: {e}"),
+        help: "save the file as UTF-8 CSV with a header line".to_string(),
+    }
+}
+
+/// Parses the `schedule` array of a `plan.json` document; `file` names it in messages.
+pub fn allocation_from_plan_json(
+    scenario: &Scenario,
+    text: &str,
+    file: &Path,
+) -> Result<Allocation, AllocationError> {
+    use serde_json::value::RawValue;
+    #[derive(serde::Deserialize)]
+    struct PlanFile<'a> {
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(borrow)]
+        schedule: Option<Vec<&'a RawValue>>,
+    }
+    let syntax = |message: String, help: &str| AllocationError::Syntax {
+        file: file.to_path_buf(),
+        message,
+        help: help.to_string(),
+    };
+    if text.trim().is_empty() {
+        return Err(AllocationError::Empty {
+            file: file.to_path_buf(),
+        });
+    }
+    let doc: PlanFile = serde_json::from_str(text).map_err(|e| {
+        syntax(
+            format!(
+                "line {}, column {}: not a plan.json document: {e}",
+                e.line(),
+                e.column()
+            ),
+            "pass the plan.json that `capplan plan --out` writes, or a CSV",
+        )
+    })?;
+    let Some(schedule) = doc.schedule else {
+        return Err(syntax(
+            "line 1: the document has no \"schedule\" array".to_string(),
+            "pass the plan.json that `capplan plan --out` writes, or a CSV",
+        ));
+    };
+    if let Some(status) = doc.status.as_deref() {
+        if matches!(status, "infeasible" | "time_limit_no_plan" | "failed") {
+            return Err(syntax(
+                format!("line 1: the document holds no plan (status \"{status}\"), so there is no schedule to check"),
+                "plan a scenario that has a plan, or check a CSV allocation",
+            ));
+        }
+    }
+    let resolver = Resolver::new(scenario);
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (i, raw) in schedule.iter().enumerate() {
+        // The raw value borrows from `text`: its offset gives the entry's line, and the offset of
+        // a field's key inside it the field's line.
+        let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        let position = |at: usize| {
+            let line = text[..at].matches('\n').count() + 1;
+            let column = text[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            Some((line, column))
+        };
+        let at = position(offset);
+        let at_field = |field: &str| {
+            raw.get()
+                .find(&format!("\"{field}\""))
+                .map_or(at, |k| position(offset + k))
+        };
+        let path = |field: &str| format!("schedule[{i}].{field}");
+        let entry: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(
+            raw.get(),
+        ) {
+            Ok(m) => m,
+            Err(_) => {
+                problems.push(Problem::new(
+                        format!("schedule[{i}]"),
+                        at,
+                        "the entry is not an object",
+                        "each schedule entry is an object with period, cluster, workload and chip_hours",
+                    ));
+                continue;
+            }
+        };
+        let text_of = |field: &str| -> Result<String, Problem> {
+            match entry.get(field) {
+                Some(serde_json::Value::String(s)) => Ok(s.clone()),
+                Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+                Some(v) => Ok(v.to_string()),
+                None => Err(Problem::new(
+                    path(field),
+                    at_field(field),
+                    format!("the entry has no \"{field}\""),
+                    "each schedule entry needs period, cluster, workload and chip_hours",
+                )),
+            }
+        };
+        let period = text_of("period").and_then(|v| {
+            resolver
+                .period(&v)
+                .map_err(|(m, h)| Problem::new(path("period"), at_field("period"), m, h))
+        });
+        let cluster = text_of("cluster").and_then(|v| {
+            resolver
+                .cluster(&v)
+                .map_err(|(m, h)| Problem::new(path("cluster"), at_field("cluster"), m, h))
+        });
+        let workload = text_of("workload").and_then(|v| {
+            resolver
+                .workload(&v)
+                .map_err(|(m, h)| Problem::new(path("workload"), at_field("workload"), m, h))
+        });
+        let chip_hours = text_of("chip_hours").and_then(|v| {
+            parse_chip_hours(&v)
+                .map_err(|(m, h)| Problem::new(path("chip_hours"), at_field("chip_hours"), m, h))
+        });
+        match (period, cluster, workload, chip_hours) {
+            (Ok(period), Ok(cluster), Ok(workload), Ok(chip_hours)) => rows.push(AllocRow {
+                period,
+                cluster,
+                workload,
+                chip_hours,
+            }),
+            (p, c, w, h) => {
+                problems.extend([p.err(), c.err(), w.err(), h.err()].into_iter().flatten())
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Allocation { rows })
+    } else {
+        Err(AllocationError::Rows {
+            file: file.to_path_buf(),
+            problems,
+        })
+    }
+}
+
+/// A message and a fix.
+type Bad = (String, String);
+
+/// Turns ids and period references into indices, with messages that list what exists.
+struct Resolver<'a> {
+    s: &'a Scenario,
+    clusters: std::collections::HashMap<&'a str, ClusterId>,
+    workloads: std::collections::HashMap<&'a str, WorkloadId>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(s: &'a Scenario) -> Self {
+        Resolver {
+            s,
+            clusters: s
+                .clusters
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.id.as_str(), ClusterId(i)))
+                .collect(),
+            workloads: s
+                .workloads
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.id.as_str(), WorkloadId(i)))
+                .collect(),
+        }
+    }
+
+    fn cluster(&self, v: &str) -> Result<ClusterId, Bad> {
+        self.clusters.get(v).copied().ok_or_else(|| {
+            (
+                format!("unknown cluster \"{v}\""),
+                format!(
+                    "use a cluster id from {}: {}",
+                    self.s.file.display(),
+                    listing(self.s.clusters.iter().map(|c| c.id.as_str()))
+                ),
+            )
+        })
+    }
+
+    fn workload(&self, v: &str) -> Result<WorkloadId, Bad> {
+        self.workloads.get(v).copied().ok_or_else(|| {
+            (
+                format!("unknown workload \"{v}\""),
+                format!(
+                    "use a workload id from {}: {}",
+                    self.s.file.display(),
+                    listing(self.s.workloads.iter().map(|w| w.id.as_str()))
+                ),
+            )
+        })
+    }
+
+    fn period(&self, v: &str) -> Result<usize, Bad> {
+        let h = &self.s.horizon;
+        let n = h.len();
+        let first = h.periods[0].start;
+        let last_day = h.periods[n - 1]
+            .end
+            .pred_opt()
+            .unwrap_or(h.periods[n - 1].end);
+        let help = format!(
+            "give a period number from 1 to {n} or a YYYY-MM-DD date from {first} to {last_day}"
+        );
+        if v.is_empty() {
+            return Err(("the period is empty".to_string(), help));
+        }
+        // Spreadsheets may write a period number as `3.0`.
+        let number = v.parse::<i64>().ok().or_else(|| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.fract() == 0.0 && x.abs() < 1e15)
+                .map(|x| x as i64)
+        });
+        if let Some(p) = number {
+            return if (1..=n as i64).contains(&p) {
+                Ok(p as usize - 1)
+            } else {
+                Err((
+                    format!("period {p} is outside the horizon (1 to {n})"),
+                    help,
+                ))
+            };
+        }
+        match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) => h.index_of_date(d).ok_or_else(|| {
+                (
+                    format!("{d} is outside the horizon ({first} to {last_day})"),
+                    help,
+                )
+            }),
+            Err(_) => Err((
+                format!("\"{v}\" is neither a period number nor a YYYY-MM-DD date"),
+                help,
+            )),
+        }
+    }
+}
+
+/// Up to 10 ids, then how many more.
+fn listing<'b>(ids: impl Iterator<Item = &'b str>) -> String {
+    let ids: Vec<&str> = ids.collect();
+    let mut out = ids
+        .iter()
+        .take(10)
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > 10 {
+        out.push_str(&format!(" and {} more", ids.len() - 10));
+    }
+    out
+}
+
+fn parse_chip_hours(v: &str) -> Result<f64, Bad> {
+    let help = "give chip-hours as a plain number >= 0 (no thousands separators or units)";
+    if v.is_empty() {
+        return Err(("chip_hours is empty".to_string(), help.to_string()));
+    }
+    match v.parse::<f64>() {
+        Ok(x) if x.is_nan() => Err((
+            format!("chip_hours \"{v}\" is not a number"),
+            help.to_string(),
+        )),
+        Ok(x) if x.is_infinite() => Err((
+            format!("chip_hours \"{v}\" is not finite"),
+            help.to_string(),
+        )),
+        Ok(x) if x < 0.0 => Err((format!("chip_hours {v} is negative"), help.to_string())),
+        Ok(x) => Ok(x),
+        Err(_) => Err((
+            format!("chip_hours \"{v}\" is not a number"),
+            help.to_string(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MODEL: &str = r#"
+[horizon]
+start = "2027-01-04"
+period = "week"
+periods = 2
+
+[[clusters]]
+id = "h100"
+provider = "aws"
+chip = "h100"
+chips = 8
+billing = "per-use"
+usd_per_chip_hour = 6.88
+price_basis = "on-demand"
+
+[[workloads]]
+id = "ft"
+kind = "post-training"
+work_pflop = 1000
+"#;
+
+    fn scenario() -> Scenario {
+        Scenario::from_toml(MODEL, "m.toml".as_ref()).unwrap()
+    }
+
+    #[test]
+    fn periods_by_number_float_and_date() {
+        let s = scenario();
+        let text = "PERIOD,cluster,Workload, chip hours \n2,h100,ft,1\n2.0,h100,ft,2\n2027-01-11,h100,ft,3\n2027-01-10,h100,ft,4\n";
+        let a = allocation_from_csv(&s, text, "a.csv".as_ref()).unwrap();
+        let periods: Vec<usize> = a.rows.iter().map(|r| r.period).collect();
+        // 2027-01-10 is the Sunday that ends week 1.
+        assert_eq!(periods, [1, 1, 1, 0]);
+        assert_eq!(a.rows[3].chip_hours, 4.0);
+    }
+
+    #[test]
+    fn semicolon_separated_file_gets_a_hint() {
+        let s = scenario();
+        let text = "period;cluster;workload;chip_hours\n1;h100;ft;1\n";
+        let e = allocation_from_csv(&s, text, "a.csv".as_ref()).unwrap_err();
+        assert!(matches!(e, AllocationError::MissingColumns { .. }));
+        assert!(e.to_string().contains("save the file with commas"), "{e}");
+    }
+
+    #[test]
+    fn rows_for_the_same_cell_add_up_in_the_audit() {
+        let s = scenario();
+        let text = "period,cluster,workload,chip_hours\n1,h100,ft,10\n1,h100,ft,5.5\n";
+        let a = allocation_from_csv(&s, text, "a.csv".as_ref()).unwrap();
+        let report = crate::audit::audit(&s, &a);
+        assert_eq!(report.schedule.len(), 1);
+        assert_eq!(report.schedule[0].chip_hours, 15.5);
+        assert!((report.costs.usage_usd - 15.5 * 6.88).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_short_row_and_a_bad_value_are_both_reported() {
+        let s = scenario();
+        let text = "period,cluster,workload,chip_hours\n1,h100\n3,h100,ft,1\n";
+        let Err(AllocationError::Rows { problems, .. }) =
+            allocation_from_csv(&s, text, "a.csv".as_ref())
+        else {
+            panic!("expected row problems");
+        };
+        let places: Vec<(Option<usize>, &str)> =
+            problems.iter().map(|p| (p.line, p.path.as_str())).collect();
+        assert_eq!(
+            places,
+            [
+                (Some(2), "workload"),
+                (Some(2), "chip_hours"),
+                (Some(3), "period")
+            ]
+        );
+    }
+}
