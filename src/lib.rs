@@ -47,7 +47,9 @@
 pub mod allocation;
 pub mod audit;
 pub mod error;
+pub mod export;
 pub mod formulation;
+pub mod generate;
 pub mod lp;
 pub mod model;
 pub mod plan;
