@@ -302,9 +302,22 @@ fn solve_microlp(
         model = model.with_mip_gap(g as f32).expect("gap checked above");
     }
     let load_seconds = load.elapsed().as_secs_f64();
+    // microlp reports no progress of its own: say what runs and under which limit.
+    tracing::info!(
+        backend = "microlp",
+        algorithm,
+        time_limit = opts.time_limit,
+        "solving"
+    );
     let started = Instant::now();
     let outcome = model.solve();
     let solve_seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        backend = "microlp",
+        solve_seconds,
+        ok = outcome.is_ok(),
+        "solver returned"
+    );
     let mut r = match outcome {
         Ok(sol) => {
             let mut r = result(Backend::Microlp, algorithm, status_of(sol.status()));
@@ -336,9 +349,22 @@ fn solve_clarabel(
         model.settings().time_limit(t);
     }
     let load_seconds = load.elapsed().as_secs_f64();
+    // clarabel's own progress table goes to stdout, which belongs to the report: report phases.
+    tracing::info!(
+        backend = "clarabel",
+        algorithm,
+        time_limit = opts.time_limit,
+        "solving"
+    );
     let started = Instant::now();
     let outcome = model.solve();
     let solve_seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        backend = "clarabel",
+        solve_seconds,
+        ok = outcome.is_ok(),
+        "solver returned"
+    );
     let mut r = match outcome {
         Ok(sol) => {
             let mut r = result(Backend::Clarabel, algorithm, SolveStatus::Optimal);
