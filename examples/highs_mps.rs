@@ -32,6 +32,9 @@ fn main() {
             let read = highs_sys::Highs_readModel(h, file.as_ptr());
             let read_seconds = t.elapsed().as_secs_f64();
             if read == highs_sys::STATUS_ERROR {
+                // Read again with HiGHS's log on, to show why.
+                highs_sys::Highs_setBoolOptionValue(h, c"output_flag".as_ptr(), 1);
+                highs_sys::Highs_readModel(h, file.as_ptr());
                 eprintln!("{path}: HiGHS cannot read it");
                 std::process::exit(2);
             }

@@ -52,7 +52,7 @@ pub enum ExportError {
 
 /// The program as text in `format`.
 pub fn export(f: &Formulation<'_>, format: ExportFormat) -> String {
-    let (cols, rows) = names(f);
+    let (cols, rows) = names(f, format);
     match format {
         ExportFormat::Mps => mps(&f.lp, &cols, &rows),
         ExportFormat::Lp => lp_format(&f.lp, &cols, &rows),
@@ -60,9 +60,13 @@ pub fn export(f: &Formulation<'_>, format: ExportFormat) -> String {
 }
 
 /// Unique names for every column and row (two namespaces, as in MPS and LP files); the
-/// objective's name is reserved among rows.
-fn names(f: &Formulation<'_>) -> (Vec<String>, Vec<String>) {
-    fn unique(seen: &mut HashSet<String>, name: String) -> String {
+/// objective's name is reserved among rows. LP files read `-` as minus, so there it becomes `_`.
+fn names(f: &Formulation<'_>, format: ExportFormat) -> (Vec<String>, Vec<String>) {
+    let unique = |seen: &mut HashSet<String>, name: String| -> String {
+        let name = match format {
+            ExportFormat::Mps => name,
+            ExportFormat::Lp => name.replace('-', "_"),
+        };
         if seen.insert(name.clone()) {
             return name;
         }
@@ -70,7 +74,7 @@ fn names(f: &Formulation<'_>) -> (Vec<String>, Vec<String>) {
             .map(|i| format!("{name}_{i}"))
             .find(|n| seen.insert(n.clone()))
             .expect("some suffix is free")
-    }
+    };
     let mut seen = HashSet::with_capacity(f.lp.num_cols());
     let cols = (0..f.lp.num_cols())
         .map(|j| unique(&mut seen, f.col_name(j)))
@@ -420,12 +424,32 @@ after = ["ft"]
     fn names_are_unique_per_namespace() {
         let s = Scenario::from_toml(TWO_CLUSTERS, Path::new("t.toml")).unwrap();
         let f = formulation(&s);
-        let (cols, rows) = names(&f);
-        let c: HashSet<&String> = cols.iter().collect();
         let objective = OBJECTIVE.to_string();
-        let r: HashSet<&String> = rows.iter().chain([&objective]).collect();
-        assert_eq!(c.len(), cols.len());
-        assert_eq!(r.len(), rows.len() + 1);
+        for format in [ExportFormat::Mps, ExportFormat::Lp] {
+            let (cols, rows) = names(&f, format);
+            let c: HashSet<&String> = cols.iter().collect();
+            let r: HashSet<&String> = rows.iter().chain([&objective]).collect();
+            assert_eq!(c.len(), cols.len());
+            assert_eq!(r.len(), rows.len() + 1);
+        }
+    }
+
+    #[test]
+    fn lp_names_lose_dashes_and_collisions_get_suffixes() {
+        let text = TWO_CLUSTERS
+            .replace("id = \"trn2\"", "id = \"h-100\"")
+            .replace("id = \"h100\"", "id = \"h_100\"");
+        let s = Scenario::from_toml(&text, Path::new("t.toml")).unwrap();
+        let f = formulation(&s);
+        let (mps_cols, _) = names(&f, ExportFormat::Mps);
+        assert!(
+            mps_cols.contains(&"x_ft_h-100_p1".to_string()),
+            "{mps_cols:?}"
+        );
+        let (cols, _) = names(&f, ExportFormat::Lp);
+        assert!(cols.iter().all(|c| !c.contains('-')));
+        assert!(cols.contains(&"x_ft_h_100_p1".to_string()), "{cols:?}");
+        assert!(cols.contains(&"x_ft_h_100_p1_2".to_string()), "{cols:?}");
     }
 
     #[test]

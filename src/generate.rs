@@ -10,8 +10,10 @@
 //! what `f_k` of every chip-hour it may use in its window delivers, rounded to four significant
 //! digits. Giving each workload exactly its share of every cluster-period is then a plan that
 //! keeps every capacity row. With dependencies, training workloads are put in consecutive
-//! stages of the horizon and edges only go from an earlier stage to a later one, so a
-//! predecessor's window ends before its successor's begins. Floors are soft, so they never make
+//! stages of the horizon and edges only go from an earlier stage to a later one; work is sized on
+//! the workload's own stage (so giving every workload its share there is a plan in which each
+//! predecessor is done before its successors start), while its window stays open through the
+//! next stage, so the program has real choices about when predecessors finish. Floors are soft, so they never make
 //! a generated scenario infeasible.
 //!
 //! The same options give the same bytes: the generator draws from its own SplitMix64 stream and
@@ -165,6 +167,8 @@ struct WorkloadDraft {
     /// 1-based window.
     release: usize,
     deadline: usize,
+    /// Last period (1-based) of the part of the window the work is sized on.
+    sized_until: usize,
     providers: Option<&'static str>,
     max_chips: bool,
     after: Vec<usize>,
@@ -332,6 +336,7 @@ fn draft_workloads(
             params_billion: 0.0,
             release: 1,
             deadline: t,
+            sized_until: t,
             providers: None,
             max_chips: false,
             after: Vec::new(),
@@ -370,15 +375,19 @@ fn draft_workloads(
             w.params_billion = params;
             w.id = format!("{kind}-{}", k + 1);
             if o.edges > 0 {
+                // Work sized on the workload's own stage, window open through the next stage:
+                // the solver decides how late a predecessor may finish and gates successors.
                 let s = stages(t);
                 let stage = stage_of(k, t);
                 w.release = stage * t / s + 1;
-                w.deadline = (stage + 1) * t / s;
+                w.sized_until = (stage + 1) * t / s;
+                w.deadline = (stage + 2).min(s) * t / s;
             } else if rng.chance(0.25) {
                 let len = (t / 2).max(1) + rng.below(t - (t / 2).max(1) + 1);
                 let len = len.min(t);
                 w.release = 1 + rng.below(t - len + 1);
                 w.deadline = w.release + len - 1;
+                w.sized_until = w.deadline;
             }
             // Placement already restricts large runs to AWS; restrict some small ones by hand.
             if params <= PLACEMENT_PARAMS_BILLION && rng.chance(0.2) {
@@ -462,7 +471,10 @@ fn size_to_capacity(s: &Scenario, drafts: &mut [WorkloadDraft]) -> Result<(), Ge
             Demand::Training { .. } => {
                 let mut work = 0.0;
                 let mut most_chips = 0.0_f64;
-                for t in w.earliest_start..=w.latest_finish.min(s.horizon.len() - 1) {
+                // Each workload's share of its own stage: predecessors are done by the end of
+                // theirs, successors start in a later one (see the module comment).
+                let last = w.latest_finish.min(d.sized_until - 1);
+                for t in w.earliest_start..=last {
                     let mut chips_now = 0.0;
                     for &(c, y) in &usable {
                         work += share * s.clusters[c].capacity[t] * y;

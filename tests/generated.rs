@@ -54,7 +54,7 @@ fn generated_lps_of_several_seeds_plan_and_pass_the_audit() {
 #[test]
 fn generated_milps_of_several_seeds_plan_and_pass_the_audit() {
     for seed in [1, 2, 5] {
-        let s = scenario(12, 4, 4, seed, 4);
+        let s = scenario(12, 4, 7, seed, 4);
         assert_eq!(s.dag.edge_count(), 4);
         let f = Formulation::build(&s, false);
         assert!(
