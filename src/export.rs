@@ -87,13 +87,22 @@ fn names(f: &Formulation<'_>, format: ExportFormat) -> (Vec<String>, Vec<String>
     (cols, rows)
 }
 
-/// Shortest text that reads back as the same `f64`.
-fn num(x: f64) -> String {
-    if x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x:?}")
+/// Shortest text that reads back as the same `f64` (written in place: files have millions).
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = self.0;
+        if x == x.trunc() && x.abs() < 1e15 {
+            write!(f, "{}", x as i64)
+        } else {
+            write!(f, "{x:?}")
+        }
     }
+}
+
+fn num(x: f64) -> Num {
+    Num(x)
 }
 
 /// Column-wise entries: for each column, (row, coefficient).
@@ -213,7 +222,7 @@ fn mps(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
 /// short lines keep the file readable).
 const TERMS_PER_LINE: usize = 6;
 
-fn terms(out: &mut String, entries: impl Iterator<Item = (f64, String)>) {
+fn terms<'a>(out: &mut String, entries: impl Iterator<Item = (f64, &'a str)>) {
     let mut n = 0;
     for (a, name) in entries {
         if n > 0 && n % TERMS_PER_LINE == 0 {
@@ -234,7 +243,7 @@ fn bound(x: f64) -> String {
     } else if x == f64::NEG_INFINITY {
         "-inf".into()
     } else {
-        num(x)
+        num(x).to_string()
     }
 }
 
@@ -258,7 +267,7 @@ fn lp_format(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
             .iter()
             .enumerate()
             .filter(|(_, c)| **c != 0.0)
-            .map(|(j, &c)| (c, cols[j].clone())),
+            .map(|(j, &c)| (c, cols[j].as_str())),
     );
     if lp.obj_offset != 0.0 {
         let sign = if lp.obj_offset < 0.0 { '-' } else { '+' };
@@ -273,7 +282,7 @@ fn lp_format(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
                 out,
                 lp.row(r)
                     .iter()
-                    .map(|&(c, a)| (a, cols[c.0 as usize].clone())),
+                    .map(|&(c, a)| (a, cols[c.0 as usize].as_str())),
             );
             let _ = writeln!(out, " {op} {}", num(rhs));
         };
