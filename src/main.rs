@@ -7,8 +7,10 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use capplan::export::{self, ExportFormat};
+use capplan::generate::{generate, GenerateError, GenerateOptions};
 use capplan::model::Scenario;
-use capplan::plan::{plan, PlanError, PlanOptions, PlanOutcome};
+use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
 
@@ -53,6 +55,8 @@ enum Command {
     /// Audit an allocation (schedule.csv, plan.json, or a hand-written CSV) against the
     /// scenario's contract terms, independently of the planner.
     Check(CheckArgs),
+    /// Write a seeded synthetic scenario (feasible by construction) to stdout.
+    Generate(GenerateArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +83,25 @@ struct CheckArgs {
     /// violations of hard rules.
     #[arg(long)]
     fail_on_shortfall: bool,
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Number of workloads (three training-type runs for every inference service).
+    #[arg(long)]
+    workloads: usize,
+    /// Number of clusters (AWS, GCP and Azure; reserved and per-use).
+    #[arg(long)]
+    clusters: usize,
+    /// Number of weekly periods.
+    #[arg(long)]
+    periods: usize,
+    /// Seed: the same seed gives the same file, byte for byte.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Dependency edges between training workloads (0: none, the plan is a pure LP).
+    #[arg(long, default_value_t = 0)]
+    edges: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,6 +146,9 @@ struct PlanArgs {
     /// Also write schedule.csv and plan.json into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Also write the exact program that is solved to FILE: `.mps` (free MPS) or `.lp` (CPLEX LP).
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -132,6 +158,7 @@ fn main() -> ExitCode {
         Command::Validate { model } => validate(&model),
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
+        Command::Generate(args) => run_generate(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -182,7 +209,40 @@ fn validate(model: &Path) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
+fn run_generate(args: &GenerateArgs) -> anyhow::Result<u8> {
+    let opts = GenerateOptions {
+        workloads: args.workloads,
+        clusters: args.clusters,
+        periods: args.periods,
+        seed: args.seed,
+        edges: args.edges,
+    };
+    match generate(&opts) {
+        Ok(text) => {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .context("cannot write the scenario to stdout")?;
+            Ok(exit::OK)
+        }
+        Err(e @ GenerateError::BadArgument(_)) => {
+            eprintln!("error: {e}");
+            Ok(exit::BAD_INPUT)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
+    let export_format = match args.export.as_deref().map(ExportFormat::from_path) {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return Ok(exit::BAD_INPUT);
+        }
+    };
     let started = Instant::now();
     let scenario = match load(&args.model) {
         Ok(s) => s,
@@ -203,7 +263,23 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
             algorithm: args.algorithm,
         },
     };
-    let mut outcome = match plan(&scenario, &opts) {
+    // The program is exported before it is solved, so a long solve can be inspected meanwhile.
+    let mut exported: Option<std::io::Result<()>> = None;
+    let mut export_seconds = 0.0;
+    let planned = plan_inspecting(&scenario, &opts, |formulation| {
+        if let (Some(path), Some(format)) = (&args.export, export_format) {
+            let t = Instant::now();
+            let text = export::export(formulation, format);
+            exported = Some(report::write_atomic(path, text.as_bytes()));
+            export_seconds = t.elapsed().as_secs_f64();
+            tracing::info!(file = %path.display(), seconds = export_seconds, "exported the program");
+        }
+    });
+    if let (Some(Err(e)), Some(path)) = (&exported, &args.export) {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return Ok(exit::BAD_INPUT);
+    }
+    let mut outcome = match planned {
         Ok(o) => o,
         Err(PlanError::Solver(e)) => {
             eprintln!("error: {e}");
@@ -214,21 +290,11 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
             return Ok(exit::INTERNAL);
         }
     };
-    let solver = match &mut outcome {
-        PlanOutcome::Planned { solver, .. }
-        | PlanOutcome::Infeasible { solver, .. }
-        | PlanOutcome::NoPlan { solver } => solver,
-    };
+    let solver = solver_mut(&mut outcome);
     solver.timings.load_seconds = load_seconds;
+    solver.timings.write_seconds = export_seconds;
     if let Some(dir) = &args.out {
-        let t = Instant::now();
-        write_outputs(dir, &scenario, &outcome)?;
-        let solver = match &mut outcome {
-            PlanOutcome::Planned { solver, .. }
-            | PlanOutcome::Infeasible { solver, .. }
-            | PlanOutcome::NoPlan { solver } => solver,
-        };
-        solver.timings.write_seconds = t.elapsed().as_secs_f64();
+        write_outputs(dir, &scenario, &mut outcome, export_seconds)?;
     }
     match args.format {
         Format::Table => print!("{}", report::plan_text(&scenario, &outcome)),
@@ -249,22 +315,39 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     })
 }
 
+fn solver_mut(outcome: &mut PlanOutcome) -> &mut capplan::plan::SolverInfo {
+    match outcome {
+        PlanOutcome::Planned { solver, .. }
+        | PlanOutcome::Infeasible { solver, .. }
+        | PlanOutcome::NoPlan { solver } => solver,
+    }
+}
+
 /// Writes `schedule.csv` and `plan.json`; only a plan has a schedule, so an infeasible outcome
-/// writes `plan.json` alone.
-fn write_outputs(dir: &Path, scenario: &Scenario, outcome: &PlanOutcome) -> anyhow::Result<()> {
+/// writes `plan.json` alone. `write` seconds count the export and everything written here; the
+/// copy inside `plan.json` cannot count writing `plan.json` itself, the report on stdout does.
+fn write_outputs(
+    dir: &Path,
+    scenario: &Scenario,
+    outcome: &mut PlanOutcome,
+    export_seconds: f64,
+) -> anyhow::Result<()> {
+    let t = Instant::now();
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    let doc = report::plan_document(scenario, outcome);
-    let json = serde_json::to_vec_pretty(&doc)?;
-    if let PlanOutcome::Planned { audit, .. } = outcome {
+    if let PlanOutcome::Planned { audit, .. } = &*outcome {
         let csv = report::schedule_csv(&audit.schedule);
         let path = dir.join("schedule.csv");
         report::write_atomic(&path, &csv)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
+    let doc = report::plan_document(scenario, outcome);
+    let json = serde_json::to_vec_pretty(&doc)?;
     let path = dir.join("plan.json");
     report::write_atomic(&path, &json)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     Ok(())
 }
 

@@ -46,8 +46,8 @@ impl Backend {
     }
 
     /// The backend `auto` picks for a model: HiGHS where compiled in; otherwise clarabel for
-    /// pure LPs (interior point, fastest pure-Rust option on large LPs) and microlp for models
-    /// with integer variables.
+    /// pure LPs (interior point: 4.4 s against microlp's 14.1 s on the 148k-variable standard
+    /// instance) and microlp for models with integer variables (clarabel has none).
     pub fn auto(has_integers: bool) -> Backend {
         if Backend::Highs.is_compiled() {
             Backend::Highs
@@ -63,7 +63,8 @@ impl Backend {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
-    /// The backend's own choice (HiGHS: interior point for LPs, branch and cut for MILPs).
+    /// The measured fastest (HiGHS: dual simplex for LPs, branch and cut for MILPs; see the
+    /// README's scaling table).
     #[default]
     Auto,
     /// Dual simplex.
@@ -305,9 +306,22 @@ fn solve_microlp(
         model = model.with_mip_gap(g as f32).expect("gap checked above");
     }
     let load_seconds = load.elapsed().as_secs_f64();
+    // microlp reports no progress of its own: say what runs and under which limit.
+    tracing::info!(
+        backend = "microlp",
+        algorithm,
+        time_limit = opts.time_limit,
+        "solving"
+    );
     let started = Instant::now();
     let outcome = model.solve();
     let solve_seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        backend = "microlp",
+        solve_seconds,
+        ok = outcome.is_ok(),
+        "solver returned"
+    );
     let mut r = match outcome {
         Ok(sol) => {
             let mut r = result(Backend::Microlp, algorithm, status_of(sol.status()));
@@ -339,9 +353,22 @@ fn solve_clarabel(
         model.settings().time_limit(t);
     }
     let load_seconds = load.elapsed().as_secs_f64();
+    // clarabel's own progress table goes to stdout, which belongs to the report: report phases.
+    tracing::info!(
+        backend = "clarabel",
+        algorithm,
+        time_limit = opts.time_limit,
+        "solving"
+    );
     let started = Instant::now();
     let outcome = model.solve();
     let solve_seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        backend = "clarabel",
+        solve_seconds,
+        ok = outcome.is_ok(),
+        "solver returned"
+    );
     let mut r = match outcome {
         Ok(sol) => {
             let mut r = result(Backend::Clarabel, algorithm, SolveStatus::Optimal);
@@ -368,8 +395,10 @@ fn solve_highs(
     let has_integers = vars.iter_variables_with_def().any(|(_, d)| d.is_integer());
     let algorithm = match (opts.algorithm, has_integers) {
         (_, true) => "branch and cut",
-        (Algorithm::Simplex, false) => "dual simplex",
-        (Algorithm::Ipm | Algorithm::Auto, false) => "interior point",
+        // Measured on generated fleets of 148k and 1M variables (README, scaling table): HiGHS's
+        // dual simplex beat its interior point by 2.5x and 1.3x.
+        (Algorithm::Simplex | Algorithm::Auto, false) => "dual simplex",
+        (Algorithm::Ipm, false) => "interior point",
     };
     let load = Instant::now();
     let mut problem = vars.minimise(objective).using(good_lp::highs);
@@ -389,10 +418,10 @@ fn solve_highs(
     if !has_integers {
         model.set_option(
             "solver",
-            if opts.algorithm == Algorithm::Simplex {
-                "simplex"
-            } else {
+            if opts.algorithm == Algorithm::Ipm {
                 "ipm"
+            } else {
+                "simplex"
             },
         );
     }

@@ -13,7 +13,11 @@ fn microlp_finds_the_true_optimum_of_the_dependency_milp() {
     assert!(s.has_dependencies());
     for backend in common::backends(&s) {
         let report = common::plan_with(&s, backend);
-        common::assert_usd(report.costs.total_usd, 1_520_000_000.0, &format!("{backend:?} optimum"));
+        common::assert_usd(
+            report.costs.total_usd,
+            1_520_000_000.0,
+            &format!("{backend:?} optimum"),
+        );
         assert_eq!(report.violations(), 0);
     }
 }
