@@ -169,6 +169,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes a report to stdout. A reader that stops early (`| head`) is not an error.
+fn emit(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other.context("cannot write to stdout")?),
+    }
+}
+
 fn init_tracing(verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -180,6 +190,7 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
 }
@@ -219,11 +230,7 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<u8> {
     };
     match generate(&opts) {
         Ok(text) => {
-            use std::io::Write as _;
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .context("cannot write the scenario to stdout")?;
+            emit(text.as_bytes())?;
             Ok(exit::OK)
         }
         Err(e @ GenerateError::BadArgument(_)) => {
@@ -297,11 +304,14 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         write_outputs(dir, &scenario, &mut outcome, export_seconds)?;
     }
     match args.format {
-        Format::Table => print!("{}", report::plan_text(&scenario, &outcome)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report::plan_document(&scenario, &outcome))?
-        ),
+        Format::Table => emit(report::plan_text(&scenario, &outcome).as_bytes())?,
+        Format::Json => emit(
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&report::plan_document(&scenario, &outcome))?
+            )
+            .as_bytes(),
+        )?,
     }
     Ok(match outcome {
         PlanOutcome::Planned { .. } => exit::OK,
@@ -365,22 +375,21 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
     };
     let audit = capplan::audit::audit(&scenario, &allocation);
     match args.format {
-        CheckFormat::Table => print!(
-            "{}",
-            report::check_text(&scenario, &args.allocation, &audit)
-        ),
-        CheckFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report::check_document(
-                &scenario,
-                &args.allocation,
-                &audit
-            ))?
-        ),
-        CheckFormat::Csv => {
-            use std::io::Write as _;
-            std::io::stdout().write_all(&report::findings_csv(&audit.findings))?;
+        CheckFormat::Table => {
+            emit(report::check_text(&scenario, &args.allocation, &audit).as_bytes())?
         }
+        CheckFormat::Json => emit(
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&report::check_document(
+                    &scenario,
+                    &args.allocation,
+                    &audit
+                ))?
+            )
+            .as_bytes(),
+        )?,
+        CheckFormat::Csv => emit(&report::findings_csv(&audit.findings))?,
     }
     let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);
     Ok(if failed { exit::VIOLATIONS } else { exit::OK })
