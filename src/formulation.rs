@@ -224,6 +224,10 @@ impl<'s> Formulation<'s> {
                 // One column alone is already bounded by the capacity.
                 if cols.len() > 1 {
                     let cap = s.clusters[c].capacity[t] / CHIP_HOURS_PER_UNIT;
+                    for x in &cols {
+                        let j = x.0 as usize;
+                        self.lp.upper_implied[j] |= self.lp.col_upper[j] >= cap;
+                    }
                     self.row(
                         RowKey::Capacity(ClusterId(c), t),
                         cols.into_iter().map(|x| (x, 1.0)),
@@ -282,6 +286,7 @@ impl<'s> Formulation<'s> {
                     // workload receives nothing.
                     for (col, _) in terms {
                         self.lp.col_upper[col.0 as usize] = 0.0;
+                        self.lp.upper_implied[col.0 as usize] = false;
                     }
                     continue;
                 }
@@ -320,6 +325,10 @@ impl<'s> Formulation<'s> {
                 let limit = m * s.horizon.periods[t].hours / CHIP_HOURS_PER_UNIT;
                 let most: f64 = cols.iter().map(|c| self.lp.col_upper[c.0 as usize]).sum();
                 if cols.len() > 1 && most > limit {
+                    for x in &cols {
+                        let j = x.0 as usize;
+                        self.lp.upper_implied[j] |= self.lp.col_upper[j] >= limit;
+                    }
                     self.row(
                         RowKey::MaxChips(WorkloadId(k), t),
                         cols.into_iter().map(|c| (c, 1.0)),

@@ -25,6 +25,9 @@ pub struct LinearProgram {
     pub col_upper: Vec<f64>,
     /// Whether each column is integer.
     pub integer: Vec<bool>,
+    /// Whether a column's upper bound is also enforced by a row (`x <= cap` next to
+    /// `sum x <= cap` with `x >= 0`): backends that turn bounds into rows may leave it out.
+    pub upper_implied: Vec<bool>,
     /// Start of each row's entries in `entries`; one more element than rows.
     pub row_start: Vec<usize>,
     /// (column, coefficient) of every row, row after row.
@@ -57,6 +60,7 @@ impl LinearProgram {
         self.col_lower.push(lower);
         self.col_upper.push(upper);
         self.integer.push(integer);
+        self.upper_implied.push(false);
         c
     }
 
