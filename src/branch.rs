@@ -36,11 +36,13 @@ struct Node {
     bound: f64,
 }
 
-/// Searches for the best integral solution of `lp`; `relax` solves an LP relaxation and returns
+/// Searches for the best integral solution of `lp`, starting from the incumbent `start` if one is
+/// known (it only prunes; the search still proves optimality); `relax` solves an LP relaxation and returns
 /// `Ok(Some((objective, x)))`, `Ok(None)` when infeasible, or `Err(())` when the time is up or
 /// the LP solver failed.
 pub fn branch_and_bound(
     lp: &LinearProgram,
+    start: Option<(f64, Vec<f64>)>,
     mip_gap: f64,
     deadline: Option<Instant>,
     mut relax: impl FnMut(&LinearProgram) -> Result<Option<(f64, Vec<f64>)>, ()>,
@@ -53,7 +55,7 @@ pub fn branch_and_bound(
         upper: ints.iter().map(|&j| lp.col_upper[j]).collect(),
         bound: f64::NEG_INFINITY,
     }];
-    let mut incumbent: Option<(f64, Vec<f64>)> = None;
+    let mut incumbent: Option<(f64, Vec<f64>)> = start;
     let mut nodes = 0;
     // Bound of the nodes set aside because of the gap or the clock.
     let mut left_bound = f64::INFINITY;
@@ -146,5 +148,97 @@ pub fn branch_and_bound(
             .map_or(f64::INFINITY, |(o, _)| left_bound.min(*o)),
         incumbent,
         nodes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lp::Col;
+    use crate::solver::{solve, Backend, SolveOptions, SolveStatus};
+
+    /// The textbook example: min -5x - 4y s.t. 6x + 4y <= 24, x + 2y <= 6, x and y integers in
+    /// [0, 6]. The relaxation's optimum is (3, 1.5) at -21; the integer optimum is (4, 0) at -20.
+    fn knapsack() -> LinearProgram {
+        let mut lp = LinearProgram::new();
+        let x = lp.add_col(-5.0, 0.0, 6.0, true);
+        let y = lp.add_col(-4.0, 0.0, 6.0, true);
+        lp.add_row([(x, 6.0), (y, 4.0)], f64::NEG_INFINITY, 24.0);
+        lp.add_row([(x, 1.0), (y, 2.0)], f64::NEG_INFINITY, 6.0);
+        lp
+    }
+
+    fn brute_force(lp: &LinearProgram) -> f64 {
+        let mut best = f64::INFINITY;
+        for a in 0..=6 {
+            for b in 0..=6 {
+                let x = [a as f64, b as f64];
+                if lp.max_violation(&x) <= 1e-9 {
+                    best = best.min(lp.objective_value(&x));
+                }
+            }
+        }
+        best
+    }
+
+    fn relax_with_microlp(relaxed: &LinearProgram) -> Result<Option<(f64, Vec<f64>)>, ()> {
+        let r = solve(relaxed, Backend::Microlp, &SolveOptions::default()).map_err(|_| ())?;
+        match (r.status, r.x) {
+            (SolveStatus::Optimal, Some(x)) => Ok(Some((relaxed.objective_value(&x), x))),
+            (SolveStatus::Infeasible, _) => Ok(None),
+            _ => Err(()),
+        }
+    }
+
+    #[test]
+    fn matches_brute_force_on_a_fractional_knapsack() {
+        let lp = knapsack();
+        let want = brute_force(&lp);
+        let got = branch_and_bound(&lp, None, 0.0, None, relax_with_microlp);
+        assert!(got.complete);
+        let (obj, x) = got.incumbent.expect("feasible");
+        assert!((obj - want).abs() < 1e-9, "{obj} vs brute force {want}");
+        assert!(lp.max_violation(&x) < 1e-9);
+        let mut relaxed = lp.clone();
+        relaxed.integer.iter_mut().for_each(|i| *i = false);
+        let (root, _) = relax_with_microlp(&relaxed).unwrap().unwrap();
+        assert!(
+            root < want - 1e-6,
+            "the relaxation ({root}) must be fractional for this test to branch"
+        );
+        assert!(got.nodes > 1);
+    }
+
+    #[test]
+    fn a_worse_starting_incumbent_is_improved_to_the_optimum() {
+        let lp = knapsack();
+        let zero = vec![0.0; 2];
+        let got = branch_and_bound(
+            &lp,
+            Some((lp.objective_value(&zero), zero)),
+            0.0,
+            None,
+            relax_with_microlp,
+        );
+        assert!((got.incumbent.expect("feasible").0 - brute_force(&lp)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_past_deadline_returns_the_incumbent_unproven() {
+        let lp = knapsack();
+        let zero = vec![0.0; 2];
+        let got = branch_and_bound(
+            &lp,
+            Some((0.0, zero)),
+            0.0,
+            Some(Instant::now()),
+            relax_with_microlp,
+        );
+        assert!(!got.complete);
+        assert_eq!(got.incumbent.expect("kept").0, 0.0);
+        assert!(
+            got.best_bound < 0.0,
+            "the unexplored root bounds the optimum from below"
+        );
     }
 }

@@ -120,6 +120,27 @@ impl LinearProgram {
         &self.entries[self.row_start[r]..self.row_start[r + 1]]
     }
 
+    /// Largest amount by which `x` breaks a row or a column bound, or an integer column's
+    /// integrality (rows in their scaled form, where coefficients are at most 1).
+    pub fn max_violation(&self, x: &[f64]) -> f64 {
+        let mut worst: f64 = 0.0;
+        for j in 0..self.num_cols() {
+            worst = worst
+                .max(self.col_lower[j] - x[j])
+                .max(x[j] - self.col_upper[j]);
+            if self.integer[j] {
+                worst = worst.max((x[j] - x[j].round()).abs());
+            }
+        }
+        for r in 0..self.num_rows() {
+            let ax: f64 = self.row(r).iter().map(|&(c, a)| a * x[c.0 as usize]).sum();
+            worst = worst
+                .max(self.row_lower[r] - ax)
+                .max(ax - self.row_upper[r]);
+        }
+        worst
+    }
+
     /// Objective value of `x`.
     pub fn objective_value(&self, x: &[f64]) -> f64 {
         self.obj.iter().zip(x).map(|(c, v)| c * v).sum::<f64>() + self.obj_offset
