@@ -154,7 +154,6 @@ pub fn branch_and_bound(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lp::Col;
     use crate::solver::{solve, Backend, SolveOptions, SolveStatus};
 
     /// The textbook example: min -5x - 4y s.t. 6x + 4y <= 24, x + 2y <= 6, x and y integers in
