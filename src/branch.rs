@@ -7,8 +7,10 @@
 //! fractional variable, pruning by the incumbent. It is exact up to the integrality tolerance
 //! and honours the time limit and the MIP gap, returning the incumbent with its proven gap.
 //!
-//! The integer columns in our models are the few `Done` indicators of predecessors, so trees stay
-//! small; large MILPs belong on HiGHS.
+//! microlp's own answer is still useful as a first incumbent (it is usually good and comes fast):
+//! the solver seeds the search with it once it checks out against every row, and the search then
+//! proves or improves it. The integer columns in our models are the few `Done` indicators of
+//! predecessors, so trees stay small; large MILPs belong on HiGHS.
 
 use std::time::Instant;
 
