@@ -317,8 +317,23 @@ fn solve_microlp(
     }
     let load_seconds = load.elapsed().as_secs_f64();
     // microlp reports no progress of its own: say what runs and under which limit.
+    timed_solve(Backend::Microlp, algorithm, model, cols, opts, load_seconds)
+}
+
+/// Solves a model handed to a good_lp backend, timing it and reading the values back.
+fn timed_solve<M>(
+    backend: Backend,
+    algorithm: &str,
+    model: M,
+    cols: &[Variable],
+    opts: &SolveOptions,
+    load_seconds: f64,
+) -> SolveResult
+where
+    M: SolverModel<Error = ResolutionError>,
+{
     tracing::info!(
-        backend = "microlp",
+        backend = backend.as_str(),
         algorithm,
         time_limit = opts.time_limit,
         "solving"
@@ -327,19 +342,19 @@ fn solve_microlp(
     let outcome = model.solve();
     let solve_seconds = started.elapsed().as_secs_f64();
     tracing::info!(
-        backend = "microlp",
+        backend = backend.as_str(),
         solve_seconds,
         ok = outcome.is_ok(),
         "solver returned"
     );
     let mut r = match outcome {
         Ok(sol) => {
-            let mut r = result(Backend::Microlp, algorithm, status_of(sol.status()));
+            let mut r = result(backend, algorithm, status_of(sol.status()));
             r.gap = (r.status == SolveStatus::Optimal).then_some(0.0);
             r.x = Some(cols.iter().map(|&v| sol.value(v)).collect());
             r
         }
-        Err(e) => from_error(Backend::Microlp, algorithm, e),
+        Err(e) => from_error(backend, algorithm, e),
     };
     r.load_seconds = load_seconds;
     r.solve_seconds = solve_seconds;
@@ -364,33 +379,15 @@ fn solve_clarabel(
     }
     let load_seconds = load.elapsed().as_secs_f64();
     // clarabel's own progress table goes to stdout, which belongs to the report: report phases.
-    tracing::info!(
-        backend = "clarabel",
+    // (good_lp reports every clarabel solution as optimal; failures come back as errors.)
+    timed_solve(
+        Backend::Clarabel,
         algorithm,
-        time_limit = opts.time_limit,
-        "solving"
-    );
-    let started = Instant::now();
-    let outcome = model.solve();
-    let solve_seconds = started.elapsed().as_secs_f64();
-    tracing::info!(
-        backend = "clarabel",
-        solve_seconds,
-        ok = outcome.is_ok(),
-        "solver returned"
-    );
-    let mut r = match outcome {
-        Ok(sol) => {
-            let mut r = result(Backend::Clarabel, algorithm, SolveStatus::Optimal);
-            r.gap = Some(0.0);
-            r.x = Some(cols.iter().map(|&v| sol.value(v)).collect());
-            r
-        }
-        Err(e) => from_error(Backend::Clarabel, algorithm, e),
-    };
-    r.load_seconds = load_seconds;
-    r.solve_seconds = solve_seconds;
-    r
+        model,
+        cols,
+        opts,
+        load_seconds,
+    )
 }
 
 #[cfg(feature = "highs")]
