@@ -782,6 +782,26 @@ impl<'a> Validator<'a> {
                             format!("give the cluster's {} rate so the discount applies to the right baseline", spec.baseline.as_str()),
                         );
                     }
+                    // The discount applies only inside the term: a horizon reaching past it would
+                    // be priced wrongly, so say so instead of guessing.
+                    if let (Some(ts), Some(te)) = (parse_date(&spec.start), parse_date(&spec.end)) {
+                        let outside: Vec<usize> = horizon
+                            .periods
+                            .iter()
+                            .filter(|p| p.start < ts || p.start > te)
+                            .map(|p| p.number)
+                            .collect();
+                        if let (Some(first), Some(last)) = (outside.first(), outside.last()) {
+                            self.push(
+                                format!("{path}.contract"),
+                                at,
+                                format!(
+                                    "cluster \"{id}\" is priced under contract \"{name}\" (term {ts} to {te}) but periods {first} to {last} of the horizon start outside that term"
+                                ),
+                                "plan only the term's periods, or model the capacity outside the term as a separate cluster without the contract",
+                            );
+                        }
+                    }
                     discount = spec.discount;
                     Some(ContractId(ci))
                 }

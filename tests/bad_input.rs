@@ -387,3 +387,28 @@ fn a_file_with_several_problems_reports_all_of_them() {
     let (_, err) = through_binary("several", &text);
     assert!(err.contains("4 problems found"), "{err}");
 }
+
+#[test]
+fn contract_term_that_ends_inside_the_horizon() {
+    // The contract ends on 2027-01-10: week 2 (from 2027-01-11) would get a discount it has not.
+    let text = BASE.replace(
+        "price_basis = \"on-demand\"\n",
+        "price_basis = \"on-demand\"\ncontract = \"short\"\n",
+    ) + r#"
+[[contracts]]
+id = "short"
+provider = "gcp"
+start = "2027-01-01"
+end = "2027-01-10"
+discount = 0.2
+baseline = "on-demand"
+"#;
+    let ps = problems("contract-term", &text);
+    expect(
+        &ps,
+        "clusters[0].contract",
+        Some(7),
+        &["\"pool\"", "\"short\"", "periods 2 to 2"],
+        "separate cluster",
+    );
+}
