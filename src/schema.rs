@@ -340,7 +340,8 @@ pub struct ContractSpec {
     pub id: Spanned<String>,
     /// Provider the contract is with; its clusters name it in `contract`.
     pub provider: String,
-    /// First day of the term (`YYYY-MM-DD`).
+    /// First day of the term (`YYYY-MM-DD`); every horizon period of a covered cluster must
+    /// start inside the term.
     pub start: String,
     /// Last day of the term (`YYYY-MM-DD`).
     pub end: String,
