@@ -510,16 +510,18 @@ impl<'a> Validator<'a> {
                 "write the first day as YYYY-MM-DD",
             );
         }
-        if f.horizon.periods == 0 || f.horizon.periods > MAX_PERIODS {
+        let periods = *f.horizon.periods.get_ref();
+        if periods == 0 || periods > MAX_PERIODS {
+            let at = self.src.at(f.horizon.periods.span());
             self.push(
                 "horizon.periods",
-                None,
-                format!("{} periods", f.horizon.periods),
+                at,
+                format!("{periods} periods"),
                 format!("give 1 to {MAX_PERIODS} periods (use a longer period length for long horizons)"),
             );
             return None;
         }
-        let h = Horizon::new(start?, f.horizon.period, f.horizon.periods);
+        let h = Horizon::new(start?, f.horizon.period, periods);
         if h.is_none() {
             self.push(
                 "horizon",

@@ -42,7 +42,7 @@ pub struct HorizonSpec {
     /// Period length: `day` (24 h), `week` (168 h) or `month` (calendar month from `start`).
     pub period: PeriodLength,
     /// Number of periods (1 to 10,000).
-    pub periods: u32,
+    pub periods: Spanned<u32>,
 }
 
 /// Length of one planning period.

@@ -307,7 +307,7 @@ fn absurd_horizon_is_refused() {
     expect(
         &ps,
         "horizon.periods",
-        None,
+        Some(4),
         &["100000000 periods"],
         "1 to 10000",
     );
