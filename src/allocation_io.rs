@@ -211,8 +211,7 @@ pub fn allocation_from_csv(
         });
     }
     let resolver = Resolver::new(scenario);
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
+    let mut rows = Rows::default();
     for record in reader.records() {
         let record = record.map_err(|e| csv_syntax(file, &e))?;
         let line = record.position().map_or(0, |p| p.line() as usize);
@@ -235,7 +234,7 @@ pub fn allocation_from_csv(
             }
         }
         if !row_problems.is_empty() {
-            problems.extend(row_problems);
+            rows.problems.extend(row_problems);
             continue;
         }
         let get = |k: usize| fields[k].unwrap_or_default();
@@ -250,25 +249,49 @@ pub fn allocation_from_csv(
             .map_err(|(m, h)| Problem::new("workload", at(2), m, h));
         let chip_hours =
             parse_chip_hours(get(3)).map_err(|(m, h)| Problem::new("chip_hours", at(3), m, h));
+        rows.push(period, cluster, workload, chip_hours);
+    }
+    rows.finish(file)
+}
+
+/// The rows read so far and the problems found, for both readers: every bad value is listed,
+/// not just the first.
+#[derive(Default)]
+struct Rows {
+    rows: Vec<AllocRow>,
+    problems: Vec<Problem>,
+}
+
+impl Rows {
+    fn push(
+        &mut self,
+        period: Result<usize, Problem>,
+        cluster: Result<ClusterId, Problem>,
+        workload: Result<WorkloadId, Problem>,
+        chip_hours: Result<f64, Problem>,
+    ) {
         match (period, cluster, workload, chip_hours) {
-            (Ok(period), Ok(cluster), Ok(workload), Ok(chip_hours)) => rows.push(AllocRow {
+            (Ok(period), Ok(cluster), Ok(workload), Ok(chip_hours)) => self.rows.push(AllocRow {
                 period,
                 cluster,
                 workload,
                 chip_hours,
             }),
-            (p, c, w, h) => {
-                problems.extend([p.err(), c.err(), w.err(), h.err()].into_iter().flatten())
-            }
+            (p, c, w, h) => self
+                .problems
+                .extend([p.err(), c.err(), w.err(), h.err()].into_iter().flatten()),
         }
     }
-    if problems.is_empty() {
-        Ok(Allocation { rows })
-    } else {
-        Err(AllocationError::Rows {
-            file: file.to_path_buf(),
-            problems,
-        })
+
+    fn finish(self, file: &Path) -> Result<Allocation, AllocationError> {
+        if self.problems.is_empty() {
+            Ok(Allocation { rows: self.rows })
+        } else {
+            Err(AllocationError::Rows {
+                file: file.to_path_buf(),
+                problems: self.problems,
+            })
+        }
     }
 }
 
@@ -332,8 +355,7 @@ pub fn allocation_from_plan_json(
         }
     }
     let resolver = Resolver::new(scenario);
-    let mut rows = Vec::new();
-    let mut problems = Vec::new();
+    let mut rows = Rows::default();
     for (i, raw) in schedule.iter().enumerate() {
         // The raw value borrows from `text`: its offset gives the entry's line, and the offset of
         // a field's key inside it the field's line.
@@ -355,7 +377,7 @@ pub fn allocation_from_plan_json(
         ) {
             Ok(m) => m,
             Err(_) => {
-                problems.push(Problem::new(
+                rows.problems.push(Problem::new(
                         format!("schedule[{i}]"),
                         at,
                         "the entry is not an object",
@@ -396,26 +418,9 @@ pub fn allocation_from_plan_json(
             parse_chip_hours(&v)
                 .map_err(|(m, h)| Problem::new(path("chip_hours"), at_field("chip_hours"), m, h))
         });
-        match (period, cluster, workload, chip_hours) {
-            (Ok(period), Ok(cluster), Ok(workload), Ok(chip_hours)) => rows.push(AllocRow {
-                period,
-                cluster,
-                workload,
-                chip_hours,
-            }),
-            (p, c, w, h) => {
-                problems.extend([p.err(), c.err(), w.err(), h.err()].into_iter().flatten())
-            }
-        }
+        rows.push(period, cluster, workload, chip_hours);
     }
-    if problems.is_empty() {
-        Ok(Allocation { rows })
-    } else {
-        Err(AllocationError::Rows {
-            file: file.to_path_buf(),
-            problems,
-        })
-    }
+    rows.finish(file)
 }
 
 /// A message and a fix.
