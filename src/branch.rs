@@ -16,6 +16,9 @@ use std::time::Instant;
 
 use crate::lp::LinearProgram;
 
+/// Seconds between progress lines on stderr (`-v`).
+const PROGRESS_EVERY_SECONDS: f64 = 1.0;
+
 /// A value within this of an integer counts as integral.
 pub const INTEGRALITY_TOL: f64 = 1e-6;
 
@@ -59,6 +62,8 @@ pub fn branch_and_bound(
     }];
     let mut incumbent: Option<(f64, Vec<f64>)> = start;
     let mut nodes = 0;
+    let started = Instant::now();
+    let mut last_report = started;
     // Bound of the nodes set aside because of the gap or the clock.
     let mut left_bound = f64::INFINITY;
     let prune_at = |inc: &Option<(f64, Vec<f64>)>| match inc {
@@ -66,6 +71,23 @@ pub fn branch_and_bound(
         None => f64::INFINITY,
     };
     while let Some(node) = stack.pop() {
+        if last_report.elapsed().as_secs_f64() >= PROGRESS_EVERY_SECONDS {
+            last_report = Instant::now();
+            let bound = stack
+                .iter()
+                .map(|n| n.bound)
+                .fold(left_bound.min(node.bound), f64::min);
+            let best = incumbent.as_ref().map(|(o, _)| *o);
+            tracing::info!(
+                nodes,
+                open = stack.len() + 1,
+                incumbent = best,
+                bound,
+                gap = best.map(|o| ((o - bound) / o.abs().max(1e-9)).max(0.0)),
+                elapsed_seconds = started.elapsed().as_secs_f64(),
+                "branch and bound progress"
+            );
+        }
         if node.bound >= prune_at(&incumbent) {
             left_bound = left_bound.min(node.bound);
             continue;

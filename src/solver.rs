@@ -332,7 +332,7 @@ fn timed_solve<M>(
 where
     M: SolverModel<Error = ResolutionError>,
 {
-    tracing::info!(
+    tracing::debug!(
         backend = backend.as_str(),
         algorithm,
         time_limit = opts.time_limit,
@@ -341,7 +341,7 @@ where
     let started = Instant::now();
     let outcome = model.solve();
     let solve_seconds = started.elapsed().as_secs_f64();
-    tracing::info!(
+    tracing::debug!(
         backend = backend.as_str(),
         solve_seconds,
         ok = outcome.is_ok(),
