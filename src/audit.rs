@@ -33,11 +33,6 @@ pub const TOL_ABS: f64 = 1e-2;
 /// Round-off each allocation row may carry, chip-hours: twice what rounding to 3 decimals moves.
 pub const ROW_ROUNDOFF: f64 = 1e-3;
 
-/// Slack allowed when comparing against `limit` with no allocation rows behind the quantity.
-pub fn tolerance(limit: f64) -> f64 {
-    slack(limit, 0.0)
-}
-
 /// Slack allowed when comparing against `limit` a quantity whose rows may carry `carried`
 /// round-off (in the limit's unit; see the module documentation).
 pub fn slack(limit: f64, carried: f64) -> f64 {

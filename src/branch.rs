@@ -34,6 +34,11 @@ pub struct BranchResult {
     pub nodes: usize,
 }
 
+/// Lowest objective bound among the open nodes and `floor`.
+fn open_bound(stack: &[Node], floor: f64) -> f64 {
+    stack.iter().map(|n| n.bound).fold(floor, f64::min)
+}
+
 /// One open node: bounds of the integer columns and the objective bound inherited from its parent.
 struct Node {
     lower: Vec<f64>,
@@ -73,10 +78,7 @@ pub fn branch_and_bound(
     while let Some(node) = stack.pop() {
         if last_report.elapsed().as_secs_f64() >= PROGRESS_EVERY_SECONDS {
             last_report = Instant::now();
-            let bound = stack
-                .iter()
-                .map(|n| n.bound)
-                .fold(left_bound.min(node.bound), f64::min);
+            let bound = open_bound(&stack, left_bound.min(node.bound));
             let best = incumbent.as_ref().map(|(o, _)| *o);
             tracing::info!(
                 nodes,
@@ -93,12 +95,10 @@ pub fn branch_and_bound(
             continue;
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            left_bound = left_bound.min(node.bound);
-            left_bound = stack.iter().map(|n| n.bound).fold(left_bound, f64::min);
             return BranchResult {
                 incumbent,
                 complete: false,
-                best_bound: left_bound,
+                best_bound: open_bound(&stack, left_bound.min(node.bound)),
                 nodes,
             };
         }
@@ -111,14 +111,10 @@ pub fn branch_and_bound(
             Ok(Some(solution)) => solution,
             Ok(None) => continue,
             Err(()) => {
-                left_bound = stack
-                    .iter()
-                    .map(|n| n.bound)
-                    .fold(left_bound.min(node.bound), f64::min);
                 return BranchResult {
                     incumbent,
                     complete: false,
-                    best_bound: left_bound,
+                    best_bound: open_bound(&stack, left_bound.min(node.bound)),
                     nodes,
                 };
             }
