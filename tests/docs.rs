@@ -377,3 +377,90 @@ fn command_lines_split_like_a_shell_and_redirect_stdout() {
         (5, 2, 6..7)
     );
 }
+
+/// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of a page's headings (outside code blocks).
+fn anchors(text: &str) -> Vec<String> {
+    let mut in_code = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code && line.starts_with('#') {
+            out.push(anchor(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_relative_link_in_the_docs_leads_to_a_file_and_heading_that_exist() {
+    let mut broken = Vec::new();
+    for path in pages() {
+        let text = fs::read_to_string(&path).unwrap();
+        let page = path
+            .strip_prefix(common::root())
+            .unwrap()
+            .display()
+            .to_string();
+        for (_, rest) in text.match_indices("](").map(|(i, _)| text.split_at(i + 2)) {
+            let target = &rest[..rest.find(')').unwrap_or(rest.len())];
+            if target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let (file, frag) = target.split_once('#').unwrap_or((target, ""));
+            let linked = if file.is_empty() {
+                path.clone()
+            } else {
+                path.parent().unwrap().join(file)
+            };
+            if !linked.exists() {
+                broken.push(format!("{page}: ({target}): no file {}", linked.display()));
+            } else if !frag.is_empty() {
+                let heads = anchors(&fs::read_to_string(&linked).unwrap_or_default());
+                if !heads.iter().any(|h| h == frag) {
+                    broken.push(format!("{page}: ({target}): no heading #{frag} there"));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    assert_eq!(
+        anchor("The exact program: `--export`"),
+        "the-exact-program---export"
+    );
+}
+
+#[test]
+fn every_example_file_shown_in_the_docs_is_shown_as_it_is() {
+    // The CSV examples are printed whole on their page; a page must not show an older copy.
+    let all: String = pages()
+        .iter()
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect();
+    let examples = common::root().join("docs/examples");
+    let mut checked = 0;
+    for entry in fs::read_dir(examples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let text = fs::read_to_string(&path).unwrap();
+            assert!(
+                all.contains(&text),
+                "{} is not shown as it is",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "only {checked} example files");
+}
