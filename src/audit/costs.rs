@@ -7,7 +7,7 @@ use super::{
     join, slack, Audit, Costs, Finding, ProviderPrice, Rule, ScheduleRow, Severity,
     SpendFloorStatus, UtilizationStatus,
 };
-use crate::model::fmt_num;
+use crate::format::fmt_num;
 use crate::model::{Demand, Scenario};
 use crate::schema::Billing;
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{join, slack, Audit, Finding, InferenceStatus, Rule, Severity, TrainingStatus};
-use crate::model::fmt_num;
+use crate::format::fmt_num;
 use crate::model::Demand;
 
 impl Audit<'_> {
