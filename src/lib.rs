@@ -51,6 +51,7 @@ pub mod audit;
 pub mod branch;
 pub mod error;
 pub mod export;
+pub mod format;
 pub mod formulation;
 pub mod generate;
 pub mod lp;

@@ -8,8 +8,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::audit::{audit, AuditReport};
+use crate::format::fmt_num;
 use crate::formulation::{ColKey, Formulation};
-use crate::model::{fmt_num, Demand, Scenario};
+use crate::model::{Demand, Scenario};
 use crate::solver::{self, Algorithm, Backend, SolveOptions, SolveStatus, SolverError};
 
 /// Seconds spent in each phase.

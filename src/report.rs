@@ -13,7 +13,8 @@ use crate::audit::{
     AuditReport, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
     SpendFloorStatus, TrainingStatus, UtilizationStatus,
 };
-use crate::model::{fmt_num, Scenario};
+use crate::format::fmt_num;
+use crate::model::Scenario;
 use crate::plan::{PlanOutcome, SolverInfo, Unmeetable};
 
 /// The JSON document `capplan plan --format json` prints and `--out` writes as `plan.json`.

@@ -1,0 +1,331 @@
+//! The validator: the one door from the file format ([`crate::schema`]) into the model. It
+//! resolves ids into indices, expands per-period quantities, applies contract discounts, and
+//! checks every rule it can without solving anything, one file per table. It reports every
+//! problem it finds at once, each with its place in the file and what to do about it.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::error::{LoadError, Problem, SourceText};
+use crate::model::{Cluster, Contract, ContractId, Horizon, Scenario, Workload, REFERENCE_DATA};
+use crate::schema::{PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
+
+mod chips;
+mod clusters;
+mod contracts;
+mod dependencies;
+mod fit;
+mod horizon;
+mod workloads;
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn from_file(path: &Path) -> Result<Scenario, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Parses and validates scenario text; `file` names it in messages.
+    pub fn from_toml(text: &str, file: &Path) -> Result<Scenario, LoadError> {
+        let parsed: ScenarioFile = toml::from_str(text).map_err(|e| LoadError::Syntax {
+            file: file.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let reference: ReferenceData =
+            toml::from_str(REFERENCE_DATA).expect("data/chips.toml is checked by a test");
+        let mut v = Validator {
+            src: SourceText::new(text),
+            problems: Vec::new(),
+        };
+        let scenario = v.scenario(&parsed, &reference, file);
+        match scenario {
+            Some(s) if v.problems.is_empty() => Ok(s),
+            _ => Err(LoadError::Invalid {
+                file: file.to_path_buf(),
+                problems: v.problems,
+            }),
+        }
+    }
+}
+
+struct Validator<'a> {
+    src: SourceText<'a>,
+    problems: Vec<Problem>,
+}
+
+/// `Some(value)` if finite, else records a problem.
+fn finite_nonneg(
+    problems: &mut Vec<Problem>,
+    path: &str,
+    at: Option<(usize, usize)>,
+    x: f64,
+    what: &str,
+) -> bool {
+    if !x.is_finite() || x < 0.0 {
+        problems.push(Problem::new(
+            path,
+            at,
+            format!("{what} is {x}"),
+            "give a finite number of 0 or more",
+        ));
+        false
+    } else {
+        true
+    }
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+impl<'a> Validator<'a> {
+    fn push(
+        &mut self,
+        path: impl Into<String>,
+        at: Option<(usize, usize)>,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.problems.push(Problem::new(path, at, msg, help));
+    }
+
+    fn scenario(
+        &mut self,
+        f: &ScenarioFile,
+        reference: &ReferenceData,
+        file: &Path,
+    ) -> Option<Scenario> {
+        let horizon = self.horizon(f)?;
+        let chips = self.chips(f, reference);
+        let chip_index: HashMap<&str, usize> = chips
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        let contract_index = self.unique_ids(
+            "contracts",
+            f.contracts
+                .iter()
+                .map(|c| (c.id.get_ref().as_str(), c.id.span())),
+        );
+        let cluster_index = self.unique_ids(
+            "clusters",
+            f.clusters
+                .iter()
+                .map(|c| (c.id.get_ref().as_str(), c.id.span())),
+        );
+        let workload_index = self.unique_ids(
+            "workloads",
+            f.workloads
+                .iter()
+                .map(|w| (w.id.get_ref().as_str(), w.id.span())),
+        );
+        let contracts: Vec<Contract> = f
+            .contracts
+            .iter()
+            .enumerate()
+            .map(|(k, c)| self.contract(k, c, &horizon, &cluster_index))
+            .collect();
+        let clusters: Vec<Cluster> = f
+            .clusters
+            .iter()
+            .enumerate()
+            .map(|(k, c)| self.cluster(k, c, &horizon, &chip_index, &contract_index, &f.contracts))
+            .collect();
+        for (k, c) in contracts.iter().enumerate() {
+            for (j, u) in c.utilization_floors.iter().enumerate() {
+                if let Some(cl) = clusters.get(u.cluster.0) {
+                    if cl.contract != Some(ContractId(k)) {
+                        let at = self.src.at(f.contracts[k].id.span());
+                        self.push(
+                            format!("contracts[{k}].utilization_floors[{j}].cluster"),
+                            at,
+                            format!("cluster \"{}\" is not covered by contract \"{}\"", cl.id, c.id),
+                            format!("set contract = \"{}\" on the cluster, or move the floor to its contract", c.id),
+                        );
+                    }
+                }
+            }
+        }
+        let workloads: Vec<Workload> = f
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(k, w)| {
+                self.workload(
+                    k,
+                    w,
+                    &horizon,
+                    &chips,
+                    &chip_index,
+                    &clusters,
+                    &workload_index,
+                )
+            })
+            .collect();
+        let mut workloads = workloads;
+        let dag = self.dag(f, &workloads);
+        if self.problems.is_empty() {
+            self.windows(f, &dag, &mut workloads);
+        }
+        let scenario = Scenario {
+            file: file.to_path_buf(),
+            description: f.description.clone(),
+            horizon,
+            chips,
+            clusters,
+            workloads,
+            contracts,
+            dag,
+        };
+        if self.problems.is_empty() {
+            self.check_sizes(&scenario);
+        }
+        if self.problems.is_empty() {
+            self.check_fit(f, &scenario);
+        }
+        Some(scenario)
+    }
+
+    fn unique_ids<'s>(
+        &mut self,
+        table: &str,
+        ids: impl Iterator<Item = (&'s str, std::ops::Range<usize>)>,
+    ) -> HashMap<String, usize> {
+        let mut index = HashMap::new();
+        for (k, (id, span)) in ids.enumerate() {
+            let at = self.src.at(span);
+            if id.is_empty() {
+                self.push(
+                    format!("{table}[{k}].id"),
+                    at,
+                    "empty id",
+                    "give every entry a non-empty id",
+                );
+            } else if let Some(first) = index.insert(id.to_string(), k) {
+                index.insert(id.to_string(), first);
+                self.push(
+                    format!("{table}[{k}].id"),
+                    at,
+                    format!("duplicate id \"{id}\" (also {table}[{first}])"),
+                    "give every entry a unique id",
+                );
+            }
+        }
+        index
+    }
+
+    fn per_period(
+        &mut self,
+        path: &str,
+        at: Option<(usize, usize)>,
+        spec: &PerPeriod,
+        horizon: &Horizon,
+        what: &str,
+    ) -> Vec<f64> {
+        let n = horizon.len();
+        let values = match spec {
+            PerPeriod::Constant(x) => vec![*x; n],
+            PerPeriod::List(v) => {
+                if v.len() != n {
+                    self.push(
+                        path,
+                        at,
+                        format!("{} values for {n} periods", v.len()),
+                        format!("give one value per period ({n}), a single number, or {{ from = A, to = B }}"),
+                    );
+                    return vec![0.0; n];
+                }
+                v.clone()
+            }
+            PerPeriod::Ramp { from, to } => (0..n)
+                .map(|t| {
+                    if n == 1 {
+                        *from
+                    } else {
+                        from + (to - from) * t as f64 / (n - 1) as f64
+                    }
+                })
+                .collect(),
+        };
+        for (t, x) in values.iter().enumerate() {
+            if !x.is_finite() || *x < 0.0 {
+                self.push(
+                    path,
+                    at,
+                    format!("{what} in period {} is {x}", t + 1),
+                    "give finite numbers of 0 or more",
+                );
+                return vec![0.0; n];
+            }
+        }
+        values
+    }
+
+    fn period_ref(
+        &mut self,
+        path: &str,
+        at: Option<(usize, usize)>,
+        r: &PeriodRef,
+        horizon: &Horizon,
+    ) -> Option<usize> {
+        let n = horizon.len();
+        match r {
+            PeriodRef::Index(i) if *i >= 1 && (*i as usize) <= n => Some(*i as usize - 1),
+            PeriodRef::Index(i) => {
+                self.push(
+                    path,
+                    at,
+                    format!("period {i} is outside the horizon"),
+                    format!("give a period from 1 to {n}, or a date inside the horizon"),
+                );
+                None
+            }
+            PeriodRef::Date(s) => match parse_date(s).map(|d| horizon.index_of_date(d)) {
+                Some(Some(t)) => Some(t),
+                Some(None) => {
+                    self.push(
+                        path,
+                        at,
+                        format!("{s} is outside the horizon"),
+                        format!(
+                            "give a date from {} to {}",
+                            horizon.periods[0].start,
+                            horizon.periods[n - 1]
+                                .end
+                                .pred_opt()
+                                .unwrap_or(horizon.periods[n - 1].end)
+                        ),
+                    );
+                    None
+                }
+                None => {
+                    self.push(
+                        path,
+                        at,
+                        format!("\"{s}\" is not a period"),
+                        "give a period number (1 is the first) or a YYYY-MM-DD date",
+                    );
+                    None
+                }
+            },
+        }
+    }
+}
+
+fn list<'s>(items: impl Iterator<Item = &'s str>) -> String {
+    let mut v: Vec<&str> = items.collect();
+    v.sort_unstable();
+    if v.is_empty() {
+        return "(none defined)".to_string();
+    }
+    v.iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

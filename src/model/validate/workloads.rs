@@ -1,0 +1,344 @@
+//! The `[[workloads]]` tables: kind, window, chips and their yield, work or demand, predecessors.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{finite_nonneg, list, Validator};
+use crate::model::{Chip, Cluster, Demand, Horizon, Workload, WorkloadId};
+use crate::schema::WorkloadSpec;
+
+impl Validator<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn workload(
+        &mut self,
+        k: usize,
+        w: &WorkloadSpec,
+        horizon: &Horizon,
+        chips: &[Chip],
+        chip_index: &HashMap<&str, usize>,
+        clusters: &[Cluster],
+        workload_index: &HashMap<String, usize>,
+    ) -> Workload {
+        let path = format!("workloads[{k}]");
+        let at = self.src.at(w.id.span());
+        let id = w.id.get_ref().clone();
+        let training = w.kind.is_training();
+        let wrong_kind = |v: &mut Self, field: &str, set: bool| {
+            if set {
+                let (is, only) = if training {
+                    ("a training-type", "inference")
+                } else {
+                    ("an inference", "training-type")
+                };
+                v.push(
+                    format!("{path}.{field}"),
+                    at,
+                    format!(
+                        "workload \"{id}\" is {is} workload; `{field}` is for {only} workloads"
+                    ),
+                    format!("remove `{field}` or change `kind`"),
+                );
+            }
+        };
+        if training {
+            wrong_kind(self, "demand", w.demand.is_some());
+            wrong_kind(self, "demand_unit", w.demand_unit.is_some());
+            wrong_kind(self, "throughput", !w.throughput.is_empty());
+            wrong_kind(self, "must_serve", w.must_serve.is_some());
+            wrong_kind(self, "unmet_penalty_usd", w.unmet_penalty_usd.is_some());
+            wrong_kind(
+                self,
+                "revenue_usd_per_unit",
+                w.revenue_usd_per_unit.is_some(),
+            );
+        } else {
+            wrong_kind(self, "work_pflop", w.work_pflop.is_some());
+            wrong_kind(self, "work_chip_hours", w.work_chip_hours.is_some());
+            wrong_kind(self, "mfu", !w.mfu.is_empty());
+            wrong_kind(self, "deadline", w.deadline.is_some());
+        }
+        if let Some(p) = w.params_billion {
+            finite_nonneg(
+                &mut self.problems,
+                &format!("{path}.params_billion"),
+                at,
+                p,
+                "params_billion",
+            );
+        }
+        let release = match &w.release {
+            Some(r) => self
+                .period_ref(&format!("{path}.release"), at, r, horizon)
+                .unwrap_or(0),
+            None => 0,
+        };
+        let deadline = match &w.deadline {
+            Some(r) => self
+                .period_ref(&format!("{path}.deadline"), at, r, horizon)
+                .unwrap_or(horizon.len() - 1),
+            None => horizon.len() - 1,
+        };
+        if deadline < release {
+            self.push(
+                format!("{path}.deadline"),
+                at,
+                format!(
+                    "workload \"{id}\": deadline (period {}) is before release (period {})",
+                    deadline + 1,
+                    release + 1
+                ),
+                "move the deadline to the release period or later",
+            );
+        }
+        if let Some(m) = w.max_chips {
+            if !(m.is_finite() && m > 0.0) {
+                self.push(
+                    format!("{path}.max_chips"),
+                    at,
+                    format!("max_chips is {m}"),
+                    "give a positive number or leave it out for no limit",
+                );
+            }
+        }
+        // Chips this workload names, and what one chip-hour of each delivers.
+        let explicit_chips = w.chips.is_some() || !training;
+        let mut chip_yield: BTreeMap<usize, f64> = BTreeMap::new();
+        if training {
+            for (key, m) in &w.mfu {
+                if !chip_index.contains_key(key.as_str()) {
+                    self.push(
+                        format!("{path}.mfu.{key}"),
+                        at,
+                        format!("unknown chip \"{key}\""),
+                        format!("use one of {}", list(chip_index.keys().copied())),
+                    );
+                } else if !(m.is_finite() && *m > 0.0 && *m <= 1.0) {
+                    self.push(
+                        format!("{path}.mfu.{key}"),
+                        at,
+                        format!("MFU {m}"),
+                        "give a fraction above 0 and at most 1 (0.4 = 40%)",
+                    );
+                }
+            }
+            let candidates: Vec<usize> = match &w.chips {
+                Some(names) => names
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(j, n)| match chip_index.get(n.as_str()) {
+                        Some(&i) => Some(i),
+                        None => {
+                            self.push(
+                                format!("{path}.chips[{j}]"),
+                                at,
+                                format!("unknown chip \"{n}\""),
+                                format!("use one of {}", list(chip_index.keys().copied())),
+                            );
+                            None
+                        }
+                    })
+                    .collect(),
+                None => (0..chips.len()).collect(),
+            };
+            for i in candidates {
+                let chip = &chips[i];
+                let mfu = w.mfu.get(&chip.id).copied().or(chip.default_mfu);
+                let peak = chip.peak_tflops(w.precision);
+                match (peak, mfu) {
+                    (Some(peak), Some(mfu)) => {
+                        // TFLOPS x 3600 s = TFLOP per hour; / 1000 = PFLOP per chip-hour.
+                        chip_yield.insert(i, peak * mfu * 3.6);
+                    }
+                    _ if !explicit_chips => {}
+                    (None, _) => self.push(format!("{path}.chips"), at, format!("workload \"{id}\" runs at FP8 but chip \"{}\" has no published FP8 figure", chip.id), "remove the chip from `chips` or use precision = \"bf16\""),
+                    (_, None) => self.push(format!("{path}.mfu"), at, format!("workload \"{id}\": no MFU for chip \"{}\" (family \"{}\" has no published default)", chip.id, chip.family), format!("add mfu.{} = <fraction> or remove the chip from `chips`", chip.id)),
+                }
+            }
+        } else {
+            for (key, thr) in &w.throughput {
+                match chip_index.get(key.as_str()) {
+                    None => self.push(
+                        format!("{path}.throughput.{key}"),
+                        at,
+                        format!("unknown chip \"{key}\""),
+                        format!("use one of {}", list(chip_index.keys().copied())),
+                    ),
+                    Some(&i) => {
+                        if !(thr.is_finite() && *thr > 0.0) {
+                            self.push(
+                                format!("{path}.throughput.{key}"),
+                                at,
+                                format!("throughput {thr}"),
+                                "give a positive number of demand units per chip-hour",
+                            );
+                        } else if w.chips.as_ref().is_none_or(|names| names.contains(key)) {
+                            chip_yield.insert(i, *thr);
+                        }
+                    }
+                }
+            }
+            if w.throughput.is_empty() {
+                self.push(format!("{path}.throughput"), at, format!("inference workload \"{id}\" gives no throughput"), "add throughput = { <chip> = <units per chip-hour>, ... } for each chip that may serve it");
+            }
+        }
+        let allowed = |c: &Cluster| {
+            w.providers.as_ref().is_none_or(|p| p.contains(&c.provider))
+                && w.regions
+                    .as_ref()
+                    .is_none_or(|r| c.region.as_ref().is_some_and(|x| r.contains(x)))
+        };
+        let yield_per_chip_hour: Vec<Option<f64>> = clusters
+            .iter()
+            .map(|c| {
+                if allowed(c) {
+                    chip_yield.get(&c.chip).copied()
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let ran_before = self.problems.len();
+        if yield_per_chip_hour.iter().all(Option::is_none) && ran_before == self.problems.len() {
+            self.push(
+                &path,
+                at,
+                format!("workload \"{id}\" can run on no cluster"),
+                "widen its `chips`, `providers` or `regions`, or add a cluster it may use",
+            );
+        }
+        let demand = if training {
+            let work = match (&w.work_pflop, &w.work_chip_hours) {
+                (Some(p), None) => *p,
+                (None, Some(r)) => {
+                    match chip_index.get(r.chip.as_str()) {
+                        Some(&i) => {
+                            let chip = &chips[i];
+                            let mfu = w.mfu.get(&chip.id).copied().or(chip.default_mfu);
+                            match (chip.peak_tflops(w.precision), mfu) {
+                                (Some(peak), Some(mfu)) => r.chip_hours * peak * mfu * 3.6,
+                                _ => {
+                                    self.push(format!("{path}.work_chip_hours.chip"), at, format!("chip \"{}\" has no peak or MFU figure for this workload", chip.id), format!("give mfu.{} or use work_pflop", chip.id));
+                                    0.0
+                                }
+                            }
+                        }
+                        None => {
+                            self.push(
+                                format!("{path}.work_chip_hours.chip"),
+                                at,
+                                format!("unknown chip \"{}\"", r.chip),
+                                format!("use one of {}", list(chip_index.keys().copied())),
+                            );
+                            0.0
+                        }
+                    }
+                }
+                _ => {
+                    self.push(
+                        &path,
+                        at,
+                        format!("training-type workload \"{id}\" needs its work"),
+                        "give exactly one of work_pflop or work_chip_hours",
+                    );
+                    0.0
+                }
+            };
+            if !(work.is_finite() && work > 0.0) && self.problems.len() == ran_before {
+                self.push(
+                    format!("{path}.work_pflop"),
+                    at,
+                    format!("work is {work} PFLOP"),
+                    "give a positive, finite amount of work",
+                );
+            }
+            Demand::Training { work_pflop: work }
+        } else {
+            let demand = match &w.demand {
+                Some(d) => self.per_period(&format!("{path}.demand"), at, d, horizon, "demand"),
+                None => {
+                    self.push(
+                        format!("{path}.demand"),
+                        at,
+                        format!("inference workload \"{id}\" gives no demand"),
+                        "add demand = <units per period> (a number, a list or { from, to })",
+                    );
+                    vec![0.0; horizon.len()]
+                }
+            };
+            if let Some(p) = w.unmet_penalty_usd {
+                finite_nonneg(
+                    &mut self.problems,
+                    &format!("{path}.unmet_penalty_usd"),
+                    at,
+                    p,
+                    "the penalty",
+                );
+            }
+            if let Some(r) = w.revenue_usd_per_unit {
+                finite_nonneg(
+                    &mut self.problems,
+                    &format!("{path}.revenue_usd_per_unit"),
+                    at,
+                    r,
+                    "the revenue",
+                );
+            }
+            let unmet_penalty = match (w.must_serve, w.unmet_penalty_usd) {
+                (Some(true), Some(_)) => {
+                    self.push(format!("{path}.unmet_penalty_usd"), at, format!("workload \"{id}\" is must-serve and also gives a penalty for unmet demand"), "remove one: must_serve = true, or unmet_penalty_usd");
+                    None
+                }
+                (Some(false), None) => {
+                    self.push(
+                        format!("{path}.must_serve"),
+                        at,
+                        format!("workload \"{id}\" may leave demand unmet but gives no penalty"),
+                        "add unmet_penalty_usd = <USD per unit>",
+                    );
+                    None
+                }
+                (_, p) => p,
+            };
+            Demand::Inference {
+                unit: w.demand_unit.clone().unwrap_or_else(|| "units".to_string()),
+                demand,
+                unmet_penalty,
+                revenue_per_unit: w.revenue_usd_per_unit.unwrap_or(0.0),
+            }
+        };
+        let mut after = Vec::new();
+        for (j, a) in w.after.iter().enumerate() {
+            let aat = self.src.at(a.span());
+            match workload_index.get(a.get_ref()) {
+                None => self.push(
+                    format!("{path}.after[{j}]"),
+                    aat,
+                    format!(
+                        "workload \"{id}\" comes after unknown workload \"{}\"",
+                        a.get_ref()
+                    ),
+                    "name a workload id from this file",
+                ),
+                Some(&p) if p == k => self.push(
+                    format!("{path}.after[{j}]"),
+                    aat,
+                    format!("workload \"{id}\" comes after itself"),
+                    "remove it from its own `after`",
+                ),
+                Some(&p) => after.push(WorkloadId(p)),
+            }
+        }
+        Workload {
+            id,
+            kind: w.kind,
+            params_billion: w.params_billion,
+            release,
+            deadline,
+            earliest_start: release,
+            latest_finish: deadline,
+            yield_per_chip_hour,
+            max_chips: w.max_chips,
+            after,
+            demand,
+        }
+    }
+}
