@@ -7,6 +7,7 @@ use crate::model::{Cluster, ContractId, Horizon};
 use crate::schema::{ClusterSpec, ContractSpec};
 
 impl Validator<'_> {
+    /// Cluster `k`, with capacity per period and the rate paid after its contract's discount.
     pub(super) fn cluster(
         &mut self,
         k: usize,

@@ -11,6 +11,7 @@ use crate::model::{
 use crate::schema::{ContractSpec, ScenarioFile};
 
 impl Validator<'_> {
+    /// Contract `k`: its term, discount, revenue share, floors and placement rules.
     pub(super) fn contract(
         &mut self,
         k: usize,

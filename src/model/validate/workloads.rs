@@ -14,6 +14,7 @@ struct Entry {
 }
 
 impl Validator<'_> {
+    /// Workload `k`, with its window and its output per chip-hour on each cluster.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn workload(
         &mut self,
