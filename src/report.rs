@@ -411,6 +411,18 @@ pub fn solver_text(s: &SolverInfo) -> String {
 /// The audit sections (costs, floors, utilization, training, inference, prices, findings).
 pub fn audit_text(a: &AuditReport) -> String {
     let mut out = String::new();
+    costs_section(&mut out, a);
+    spend_floors_section(&mut out, a);
+    utilization_section(&mut out, a);
+    training_section(&mut out, a);
+    inference_section(&mut out, a);
+    prices_section(&mut out, a);
+    compliance_section(&mut out, a);
+    out
+}
+
+/// The total cost, its parts, and compute cost by provider, cluster and workload.
+fn costs_section(out: &mut String, a: &AuditReport) {
     let c = &a.costs;
     let _ = writeln!(out, "Total cost: {}", usd(c.total_usd));
     let mut t = Table::new(&["part", "USD"]);
@@ -438,6 +450,10 @@ pub fn audit_text(a: &AuditReport) -> String {
         }
         out.push_str(&t.render());
     }
+}
+
+/// Each spend floor: what was required, spent and billed.
+fn spend_floors_section(out: &mut String, a: &AuditReport) {
     if !a.spend_floors.is_empty() {
         let _ = writeln!(out, "\nSpend floors:");
         let mut t = Table::new(&[
@@ -464,6 +480,10 @@ pub fn audit_text(a: &AuditReport) -> String {
         }
         out.push_str(&t.render());
     }
+}
+
+/// Utilization per period of dedicated clusters and clusters with floors.
+fn utilization_section(out: &mut String, a: &AuditReport) {
     if !a.utilization.is_empty() {
         let _ = writeln!(
             out,
@@ -495,6 +515,10 @@ pub fn audit_text(a: &AuditReport) -> String {
         }
         out.push_str(&t.render());
     }
+}
+
+/// Progress of each training-type workload.
+fn training_section(out: &mut String, a: &AuditReport) {
     if !a.training.is_empty() {
         let _ = writeln!(out, "\nTraining:");
         let mut t = Table::new(&[
@@ -518,6 +542,10 @@ pub fn audit_text(a: &AuditReport) -> String {
         }
         out.push_str(&t.render());
     }
+}
+
+/// Demand served of each inference workload.
+fn inference_section(out: &mut String, a: &AuditReport) {
     if !a.inference.is_empty() {
         let _ = writeln!(out, "\nInference:");
         let mut t = Table::new(&[
@@ -542,6 +570,10 @@ pub fn audit_text(a: &AuditReport) -> String {
         }
         out.push_str(&t.render());
     }
+}
+
+/// Effective prices per provider, paid and public.
+fn prices_section(out: &mut String, a: &AuditReport) {
     if !a.prices.is_empty() {
         let _ = writeln!(
             out,
@@ -582,6 +614,10 @@ pub fn audit_text(a: &AuditReport) -> String {
         }
         out.push_str(&t.render());
     }
+}
+
+/// The compliance verdict and every finding.
+fn compliance_section(out: &mut String, a: &AuditReport) {
     let _ = writeln!(out);
     let (v, b) = (a.violations(), a.shortfalls());
     if v == 0 && b == 0 {
@@ -599,7 +635,6 @@ pub fn audit_text(a: &AuditReport) -> String {
             let _ = writeln!(out, "  [{tag}] {}: {}", f.rule.as_str(), f.message);
         }
     }
-    out
 }
 
 fn yes_no(b: bool) -> String {

@@ -7,6 +7,7 @@ use crate::model::Chip;
 use crate::schema::{ChipSpec, ReferenceData, ScenarioFile};
 
 impl Validator<'_> {
+    /// The reference chips followed by the file's own `[[chips]]`.
     pub(super) fn chips(&mut self, f: &ScenarioFile, reference: &ReferenceData) -> Vec<Chip> {
         let mut families: HashMap<&str, Option<f64>> = HashMap::new();
         for fam in &reference.families {

@@ -7,6 +7,7 @@ use crate::model::{Cluster, ContractId, Horizon};
 use crate::schema::{ClusterSpec, ContractSpec};
 
 impl Validator<'_> {
+    /// Cluster `k`, with capacity per period and the rate paid after its contract's discount.
     pub(super) fn cluster(
         &mut self,
         k: usize,
@@ -53,6 +54,34 @@ impl Validator<'_> {
             c.usd_per_chip_hour,
             "the rate",
         );
+        let (contract, discount) = self.covering_contract(k, c, horizon, contract_index, contracts);
+        Cluster {
+            id,
+            provider: c.provider.clone(),
+            region: c.region.clone(),
+            chip,
+            chips,
+            capacity,
+            billing: c.billing,
+            public_rate: c.usd_per_chip_hour,
+            price_basis: c.price_basis,
+            contract,
+            rate: c.usd_per_chip_hour * (1.0 - discount),
+        }
+    }
+
+    /// The contract covering the cluster, if any, and its discount (0 without one).
+    fn covering_contract(
+        &mut self,
+        k: usize,
+        c: &ClusterSpec,
+        horizon: &Horizon,
+        contract_index: &HashMap<String, usize>,
+        contracts: &[ContractSpec],
+    ) -> (Option<ContractId>, f64) {
+        let path = format!("clusters[{k}]");
+        let at = self.src.at(c.id.span());
+        let id = c.id.get_ref();
         let mut discount = 0.0;
         let contract = match &c.contract {
             None => None,
@@ -107,18 +136,6 @@ impl Validator<'_> {
                 }
             },
         };
-        Cluster {
-            id,
-            provider: c.provider.clone(),
-            region: c.region.clone(),
-            chip,
-            chips,
-            capacity,
-            billing: c.billing,
-            public_rate: c.usd_per_chip_hour,
-            price_basis: c.price_basis,
-            contract,
-            rate: c.usd_per_chip_hour * (1.0 - discount),
-        }
+        (contract, discount)
     }
 }

@@ -5,10 +5,13 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::{finite_nonneg, list, parse_date, Validator};
-use crate::model::{ClusterId, Contract, Horizon, SpendFloor, UtilizationFloor};
-use crate::schema::ContractSpec;
+use crate::model::{
+    Cluster, ClusterId, Contract, ContractId, Horizon, SpendFloor, UtilizationFloor,
+};
+use crate::schema::{ContractSpec, ScenarioFile};
 
 impl Validator<'_> {
+    /// Contract `k`: its term, discount, revenue share, floors and placement rules.
     pub(super) fn contract(
         &mut self,
         k: usize,
@@ -19,19 +22,8 @@ impl Validator<'_> {
         let path = format!("contracts[{k}]");
         let at = self.src.at(c.id.span());
         let id = c.id.get_ref().clone();
-        let date = |v: &mut Self, field: &str, s: &str| {
-            parse_date(s).unwrap_or_else(|| {
-                v.push(
-                    format!("{path}.{field}"),
-                    at,
-                    format!("\"{s}\" is not a date"),
-                    "write it as YYYY-MM-DD",
-                );
-                NaiveDate::MIN
-            })
-        };
-        let start = date(self, "start", &c.start);
-        let end = date(self, "end", &c.end);
+        let start = self.date(&path, at, "start", &c.start);
+        let end = self.date(&path, at, "end", &c.end);
         if start > end {
             self.push(
                 format!("{path}.end"),
@@ -56,11 +48,49 @@ impl Validator<'_> {
                 "give a fraction from 0 to 1",
             );
         }
+        let spend_floors = self.spend_floors(&path, at, c, horizon);
+        let utilization_floors = self.utilization_floors(&path, at, c, cluster_index);
+        let placement = self.placement(&path, at, c);
+        Contract {
+            id,
+            provider: c.provider.clone(),
+            start,
+            end,
+            discount: c.discount,
+            baseline: c.baseline,
+            inference_revenue_share: c.inference_revenue_share,
+            spend_floors,
+            utilization_floors,
+            placement_min_params_billion: placement,
+        }
+    }
+
+    /// A date field of the contract; a bad one is reported and read as the earliest date.
+    fn date(&mut self, path: &str, at: Option<(usize, usize)>, field: &str, s: &str) -> NaiveDate {
+        parse_date(s).unwrap_or_else(|| {
+            self.push(
+                format!("{path}.{field}"),
+                at,
+                format!("\"{s}\" is not a date"),
+                "write it as YYYY-MM-DD",
+            );
+            NaiveDate::MIN
+        })
+    }
+
+    /// Spend floors, each with the horizon periods that fall in its contract period.
+    fn spend_floors(
+        &mut self,
+        path: &str,
+        at: Option<(usize, usize)>,
+        c: &ContractSpec,
+        horizon: &Horizon,
+    ) -> Vec<SpendFloor> {
         let mut spend_floors = Vec::new();
         for (j, s) in c.spend_floors.iter().enumerate() {
             let p = format!("{path}.spend_floors[{j}]");
-            let fs = date(self, &format!("spend_floors[{j}].start"), &s.start);
-            let fe = date(self, &format!("spend_floors[{j}].end"), &s.end);
+            let fs = self.date(path, at, &format!("spend_floors[{j}].start"), &s.start);
+            let fe = self.date(path, at, &format!("spend_floors[{j}].end"), &s.end);
             if fs > fe {
                 self.push(
                     &p,
@@ -93,6 +123,17 @@ impl Validator<'_> {
                 periods,
             });
         }
+        spend_floors
+    }
+
+    /// Utilization floors, each on a cluster of this file.
+    fn utilization_floors(
+        &mut self,
+        path: &str,
+        at: Option<(usize, usize)>,
+        c: &ContractSpec,
+        cluster_index: &HashMap<String, usize>,
+    ) -> Vec<UtilizationFloor> {
         let mut utilization_floors = Vec::new();
         for (j, u) in c.utilization_floors.iter().enumerate() {
             let p = format!("{path}.utilization_floors[{j}]");
@@ -130,6 +171,11 @@ impl Validator<'_> {
                 ),
             }
         }
+        utilization_floors
+    }
+
+    /// Placement thresholds, billions of parameters.
+    fn placement(&mut self, path: &str, at: Option<(usize, usize)>, c: &ContractSpec) -> Vec<f64> {
         let mut placement = Vec::new();
         for (j, r) in c.placement.iter().enumerate() {
             if finite_nonneg(
@@ -142,17 +188,30 @@ impl Validator<'_> {
                 placement.push(r.min_params_billion);
             }
         }
-        Contract {
-            id,
-            provider: c.provider.clone(),
-            start,
-            end,
-            discount: c.discount,
-            baseline: c.baseline,
-            inference_revenue_share: c.inference_revenue_share,
-            spend_floors,
-            utilization_floors,
-            placement_min_params_billion: placement,
+        placement
+    }
+
+    /// Each utilization floor is on a cluster its contract covers.
+    pub(super) fn floors_on_covered_clusters(
+        &mut self,
+        f: &ScenarioFile,
+        contracts: &[Contract],
+        clusters: &[Cluster],
+    ) {
+        for (k, c) in contracts.iter().enumerate() {
+            for (j, u) in c.utilization_floors.iter().enumerate() {
+                if let Some(cl) = clusters.get(u.cluster.0) {
+                    if cl.contract != Some(ContractId(k)) {
+                        let at = self.src.at(f.contracts[k].id.span());
+                        self.push(
+                            format!("contracts[{k}].utilization_floors[{j}].cluster"),
+                            at,
+                            format!("cluster \"{}\" is not covered by contract \"{}\"", cl.id, c.id),
+                            format!("set contract = \"{}\" on the cluster, or move the floor to its contract", c.id),
+                        );
+                    }
+                }
+            }
         }
     }
 }

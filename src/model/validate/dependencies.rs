@@ -11,6 +11,7 @@ use crate::model::{Demand, Workload, WorkloadId};
 use crate::schema::ScenarioFile;
 
 impl Validator<'_> {
+    /// The dependency DAG; reports `after` entries on inference workloads and cycles.
     pub(super) fn dag(
         &mut self,
         f: &ScenarioFile,

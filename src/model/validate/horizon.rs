@@ -5,6 +5,7 @@ use crate::model::{Horizon, MAX_PERIODS};
 use crate::schema::ScenarioFile;
 
 impl Validator<'_> {
+    /// The horizon expanded into periods; `None` when it cannot be (nothing else can be checked).
     pub(super) fn horizon(&mut self, f: &ScenarioFile) -> Option<Horizon> {
         let at = self.src.at(f.horizon.start.span());
         let start = parse_date(f.horizon.start.get_ref());

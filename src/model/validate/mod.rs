@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::error::{LoadError, Problem, SourceText};
-use crate::model::{Cluster, Contract, ContractId, Horizon, Scenario, Workload, REFERENCE_DATA};
+use crate::model::{Cluster, Contract, Horizon, Scenario, Workload, REFERENCE_DATA};
 use crate::schema::{PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
 
 mod chips;
@@ -137,21 +137,7 @@ impl<'a> Validator<'a> {
             .enumerate()
             .map(|(k, c)| self.cluster(k, c, &horizon, &chip_index, &contract_index, &f.contracts))
             .collect();
-        for (k, c) in contracts.iter().enumerate() {
-            for (j, u) in c.utilization_floors.iter().enumerate() {
-                if let Some(cl) = clusters.get(u.cluster.0) {
-                    if cl.contract != Some(ContractId(k)) {
-                        let at = self.src.at(f.contracts[k].id.span());
-                        self.push(
-                            format!("contracts[{k}].utilization_floors[{j}].cluster"),
-                            at,
-                            format!("cluster \"{}\" is not covered by contract \"{}\"", cl.id, c.id),
-                            format!("set contract = \"{}\" on the cluster, or move the floor to its contract", c.id),
-                        );
-                    }
-                }
-            }
-        }
+        self.floors_on_covered_clusters(f, &contracts, &clusters);
         let workloads: Vec<Workload> = f
             .workloads
             .iter()
