@@ -7,7 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
 
 /// A whole scenario file.
@@ -120,8 +123,9 @@ pub struct ReferenceData {
 }
 
 /// A quantity given per period: one number for every period, a list with one number per
-/// period, or a linear ramp `{ from = A, to = B }` from the first period to the last.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// period, or a linear ramp `{ from = A, to = B }` from the first period to the last (no other
+/// keys). Anything else is refused with a message naming these three forms and what was found.
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum PerPeriod {
     /// The same value in every period.
@@ -148,14 +152,19 @@ pub enum Billing {
 }
 
 /// What a public rate is: the baseline a contract discount is measured against.
+///
+/// Spelled `on-demand`, `reserved-1yr`, `reserved-3yr`, `capacity-block`. The spellings
+/// `reserved1yr` and `reserved3yr`, the only ones earlier versions accepted, still parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum PriceBasis {
     /// Public on-demand price.
     OnDemand,
     /// Public 1-year reserved price.
+    #[serde(rename = "reserved-1yr", alias = "reserved1yr")]
     Reserved1yr,
     /// Public 3-year reserved price.
+    #[serde(rename = "reserved-3yr", alias = "reserved3yr")]
     Reserved3yr,
     /// Capacity block (reserved ahead, paid upfront).
     CapacityBlock,
@@ -247,8 +256,9 @@ pub enum Precision {
     Fp8,
 }
 
-/// A period given as a number (1 is the first period) or a date inside the horizon.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A period given as a number (1 is the first period) or a date inside the horizon, quoted
+/// (`"2027-03-01"`) or as a TOML date (`2027-03-01`).
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum PeriodRef {
     /// Period number, 1-based.
@@ -404,3 +414,115 @@ pub struct PlacementSpec {
     /// Threshold, billions of parameters (strictly above it the rule applies).
     pub min_params_billion: f64,
 }
+
+/// What [`PerPeriod`] accepts, for messages.
+const PER_PERIOD_FORMS: &str = "a number, a list of one number per period, or { from = A, to = B }";
+
+impl<'de> Deserialize<'de> for PerPeriod {
+    // Hand-written rather than `untagged`: serde's untagged enums say only "data did not match
+    // any variant", which tells the user neither what was found nor what would do.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PerPeriod;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(PER_PERIOD_FORMS)
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<PerPeriod, E> {
+                Ok(PerPeriod::Constant(x as f64))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<PerPeriod, E> {
+                Ok(PerPeriod::Constant(x as f64))
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<PerPeriod, E> {
+                Ok(PerPeriod::Constant(x))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PerPeriod, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(10_000));
+                while let Some(Number(x)) = seq.next_element()? {
+                    v.push(x);
+                }
+                Ok(PerPeriod::List(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PerPeriod, A::Error> {
+                const KEYS: &[&str] = &["from", "to"];
+                let (mut from, mut to) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "from" => &mut from,
+                        "to" => &mut to,
+                        _ => return Err(de::Error::unknown_field(&key, KEYS)),
+                    };
+                    if slot.is_some() {
+                        return Err(de::Error::custom(format!("`{key}` given twice")));
+                    }
+                    *slot = Some(map.next_value::<Number>()?.0);
+                }
+                Ok(PerPeriod::Ramp {
+                    from: from.ok_or_else(|| de::Error::missing_field("from"))?,
+                    to: to.ok_or_else(|| de::Error::missing_field("to"))?,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One number inside a per-period list or ramp (integer or float in the file).
+struct Number(f64);
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<Number, E> {
+                Ok(Number(x as f64))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<Number, E> {
+                Ok(Number(x as f64))
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<Number, E> {
+                Ok(Number(x))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for PeriodRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PeriodRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a period number (1 is the first) or a date \"YYYY-MM-DD\"")
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<PeriodRef, E> {
+                Ok(PeriodRef::Index(x))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<PeriodRef, E> {
+                Ok(PeriodRef::Index(i64::try_from(x).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<PeriodRef, E> {
+                Ok(PeriodRef::Date(s.to_string()))
+            }
+            // An unquoted TOML date arrives as toml's private one-key datetime map.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PeriodRef, A::Error> {
+                match map.next_key::<String>()? {
+                    Some(k) if k == TOML_DATETIME_KEY => {
+                        Ok(PeriodRef::Date(map.next_value::<String>()?))
+                    }
+                    _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The key under which the toml crate hands a datetime to a visitor's `visit_map`.
+const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";

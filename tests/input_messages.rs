@@ -1,0 +1,165 @@
+//! Messages about bad input that tell the user what to write (issue 8): documented spellings,
+//! per-period forms, every problem in one run at its own line with the nearest valid spelling.
+//! Each case runs the real binary (`capplan validate`, exit 2 on bad input) and the library.
+
+use std::path::Path;
+use std::process::Command;
+
+use capplan::error::LoadError;
+use capplan::model::Scenario;
+
+const BASE: &str = r#"[horizon]
+start = "2027-01-04"
+period = "week"
+periods = 2
+
+[[clusters]]
+id = "pool"
+provider = "gcp"
+chip = "h100"
+chips = 10
+billing = "per-use"
+usd_per_chip_hour = 2.0
+price_basis = "on-demand"
+"#;
+
+/// Runs `capplan validate` on `text` saved as `<name>.toml`; returns (exit code, stdout, stderr).
+fn validate(name: &str, text: &str) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(format!("{name}.toml"));
+    std::fs::write(&file, text).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The binary's message for a refused file (exit 2), checked to name the file.
+#[track_caller]
+fn refused(name: &str, text: &str) -> String {
+    let (code, _, err) = validate(name, text);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("{name}.toml")),
+        "file not named: {err}"
+    );
+    err
+}
+
+/// The binary accepts the file (exit 0).
+#[track_caller]
+fn accepted(name: &str, text: &str) {
+    let (code, out, err) = validate(name, text);
+    assert_eq!(code, 0, "{out}\n{err}");
+}
+
+fn with_workload(w: &str) -> String {
+    format!("{BASE}\n[[workloads]]\nid = \"a\"\n{w}")
+}
+
+#[test]
+fn documented_reserved_price_bases_are_accepted() {
+    for basis in ["reserved-1yr", "reserved-3yr"] {
+        let text = BASE.replace(
+            "price_basis = \"on-demand\"",
+            &format!("price_basis = \"{basis}\"\ncontract = \"c\""),
+        ) + &format!(
+            "\n[[contracts]]\nid = \"c\"\nprovider = \"gcp\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\ndiscount = 0.1\nbaseline = \"{basis}\"\n"
+        );
+        accepted(basis, &text);
+        let s = Scenario::from_toml(&text, Path::new("t")).unwrap();
+        assert_eq!(s.clusters[0].price_basis.as_str(), basis);
+        assert_eq!(s.contracts[0].baseline.as_str(), basis);
+    }
+    // The old undocumented spelling keeps working (files written for earlier versions).
+    let old = BASE.replace("\"on-demand\"", "\"reserved3yr\"");
+    let s = Scenario::from_toml(&old, Path::new("t")).unwrap();
+    assert_eq!(s.clusters[0].price_basis.as_str(), "reserved-3yr");
+    // An unknown basis lists the documented spellings.
+    let err = refused("basis", &BASE.replace("\"on-demand\"", "\"reserved-2yr\""));
+    assert!(
+        err.contains("`reserved-1yr`") && err.contains("`reserved-3yr`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn per_period_value_of_the_wrong_form_names_the_forms_and_what_was_found() {
+    let err = refused(
+        "demand_string",
+        &with_workload("kind = \"inference\"\ndemand = \"5M\"\nthroughput = { h100 = 1.0 }\n"),
+    );
+    assert!(!err.contains("untagged"), "{err}");
+    assert!(err.contains("string \"5M\""), "{err}");
+    assert!(
+        err.contains("a number, a list of one number per period, or { from = A, to = B }"),
+        "{err}"
+    );
+    // Line 18 is the `demand` line.
+    assert!(err.contains("line 18, column 10"), "{err}");
+    let err = refused("chips_bool", &BASE.replace("chips = 10", "chips = true"));
+    assert!(
+        err.contains("boolean `true`") && err.contains("{ from = A, to = B }"),
+        "{err}"
+    );
+    let err = refused(
+        "list_string",
+        &BASE.replace("chips = 10", "chips = [10, \"x\"]"),
+    );
+    assert!(err.contains("string \"x\", expected a number"), "{err}");
+}
+
+#[test]
+fn unknown_key_in_a_ramp_is_refused() {
+    let err = refused(
+        "ramp_step",
+        &BASE.replace("chips = 10", "chips = { from = 1, to = 10, step = 2 }"),
+    );
+    assert!(err.contains("unknown field `step`"), "{err}");
+    assert!(err.contains("`from`") && err.contains("`to`"), "{err}");
+    let err = refused(
+        "ramp_half",
+        &BASE.replace("chips = 10", "chips = { from = 1 }"),
+    );
+    assert!(err.contains("missing field `to`"), "{err}");
+    // A complete ramp still works: 1 chip in week 1, 10 in week 2.
+    let s = Scenario::from_toml(
+        &BASE.replace("chips = 10", "chips = { from = 1, to = 10 }"),
+        Path::new("t"),
+    )
+    .unwrap();
+    assert_eq!(s.clusters[0].chips, vec![1.0, 10.0]);
+}
+
+#[test]
+fn period_of_the_wrong_form_names_the_forms_and_what_was_found() {
+    let err = refused(
+        "deadline_float",
+        &with_workload("kind = \"post-training\"\nwork_pflop = 100\ndeadline = 1.5\n"),
+    );
+    assert!(!err.contains("untagged"), "{err}");
+    assert!(
+        err.contains("floating point `1.5`")
+            && err.contains("a period number (1 is the first) or a date \"YYYY-MM-DD\""),
+        "{err}"
+    );
+    // An unquoted TOML date is a date too: 2027-01-12 is in week 2.
+    let s = Scenario::from_toml(
+        &with_workload("kind = \"post-training\"\nwork_pflop = 100\ndeadline = 2027-01-12\n"),
+        Path::new("t"),
+    )
+    .unwrap();
+    assert_eq!(s.workloads[0].deadline, 1);
+    assert!(matches!(
+        Scenario::from_toml(
+            &with_workload("kind = \"post-training\"\nwork_pflop = 100\ndeadline = {}\n"),
+            Path::new("t"),
+        ),
+        Err(LoadError::Syntax { .. })
+    ));
+}
