@@ -163,3 +163,49 @@ fn period_of_the_wrong_form_names_the_forms_and_what_was_found() {
         Err(LoadError::Syntax { .. })
     ));
 }
+
+#[test]
+fn two_typos_and_a_misspelt_kind_in_one_run_with_the_nearest_spelling() {
+    let text = format!(
+        "{BASE}\n[[workloads]]\nid = \"a\"\nkind = \"post-trainig\"\nwork_pflop = 100\nmaxchips = 4\n\n[[workloads]]\nid = \"b\"\nkind = \"evaluation\"\nwork_pflop = 100\ndeadlne = 2\n"
+    );
+    let err = refused("typos", &text);
+    assert!(err.contains("3 problems found"), "{err}");
+    for (line, says, help) in [
+        (
+            17,
+            "unknown variant `post-trainig`",
+            "did you mean `post-training`?",
+        ),
+        (19, "unknown field `maxchips`", "did you mean `max_chips`?"),
+        (25, "unknown field `deadlne`", "did you mean `deadline`?"),
+    ] {
+        let at = err
+            .find(&format!("at line {line}, column"))
+            .unwrap_or_else(|| panic!("nothing at line {line}: {err}"));
+        let block = &err[at..];
+        let block = &block[..block[1..]
+            .find("TOML parse error")
+            .map_or(block.len(), |i| i + 1)];
+        assert!(block.contains(says) && block.contains(help), "{block}");
+    }
+}
+
+#[test]
+fn rule_problems_are_placed_at_the_field_not_the_id() {
+    // The case: the `deadline` six lines below the entry's `id` is reported at its own
+    // line (22), the unknown chip at the `chips` line (21).
+    let text = format!(
+        "{BASE}\n[[workloads]]\nid = \"a\"\nkind = \"post-training\"\nwork_pflop = 100\nrelease = 2\nmax_chips = 8\nchips = [\"h100\", \"h1000\"]\ndeadline = 1\n"
+    );
+    let err = refused("places", &text);
+    assert!(err.contains("2 problems found"), "{err}");
+    assert!(
+        err.contains("line 22, column 12: workloads[0].deadline: workload \"a\": deadline (period 1) is before release (period 2)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 21, column 18: workloads[0].chips[1]: unknown chip \"h1000\""),
+        "{err}"
+    );
+}

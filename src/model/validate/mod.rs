@@ -8,6 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use crate::document::{deserialize_all, Document};
 use crate::error::{LoadError, Problem, SourceText};
 use crate::model::{Cluster, Contract, Horizon, Scenario, Workload, REFERENCE_DATA};
 use crate::schema::{PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
@@ -31,11 +32,13 @@ impl Scenario {
     }
 
     /// Parses and validates scenario text; `file` names it in messages.
+    ///
+    /// Format problems (unknown keys, values of the wrong type) are all reported together, with
+    /// the nearest valid spelling; if there are none, every rule problem is, each at the line of
+    /// the field it is about.
     pub fn from_toml(text: &str, file: &Path) -> Result<Scenario, LoadError> {
-        let parsed: ScenarioFile = toml::from_str(text).map_err(|e| LoadError::Syntax {
-            file: file.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let doc = Document::parse(text, file)?;
+        let parsed: ScenarioFile = deserialize_all(&doc, text, file)?;
         let reference: ReferenceData =
             toml::from_str(REFERENCE_DATA).expect("data/chips.toml is checked by a test");
         let mut v = Validator {
@@ -45,10 +48,18 @@ impl Scenario {
         let scenario = v.scenario(&parsed, &reference, file);
         match scenario {
             Some(s) if v.problems.is_empty() => Ok(s),
-            _ => Err(LoadError::Invalid {
-                file: file.to_path_buf(),
-                problems: v.problems,
-            }),
+            _ => {
+                let mut problems = v.problems;
+                for p in &mut problems {
+                    if let Some((line, column)) = doc.place(&p.path) {
+                        (p.line, p.column) = (Some(line), Some(column));
+                    }
+                }
+                Err(LoadError::Invalid {
+                    file: file.to_path_buf(),
+                    problems,
+                })
+            }
         }
     }
 }
