@@ -157,7 +157,7 @@ fn unknown_contract_on_a_cluster() {
         "clusters[0].contract",
         Some(14),
         &["unknown contract \"nope\""],
-        "use one of",
+        "add a [[contracts]] table with id = \"nope\"",
     );
 }
 

@@ -260,6 +260,12 @@ fn inputs_from_the_issue_exit_0_or_2() {
         ),
         (
             tutorial
+                .replace("usd_per_chip_hour = ", "usd_per_chip_hour = 1e308 # ")
+                .into_bytes(),
+            2,
+        ),
+        (
+            tutorial
                 .replace("chips = ", "chips = { from = 1, to = 2, step = 2 } # ")
                 .into_bytes(),
             2,

@@ -209,3 +209,169 @@ fn rule_problems_are_placed_at_the_field_not_the_id() {
         "{err}"
     );
 }
+
+/// The problems of a refused file, through the library (and the binary: exit 2, each printed).
+fn problems(name: &str, text: &str) -> Vec<capplan::error::Problem> {
+    let err = refused(name, text);
+    match Scenario::from_toml(text, Path::new(name)) {
+        Err(LoadError::Invalid { problems, .. }) => {
+            for p in &problems {
+                assert!(err.contains(&p.message), "not printed: {p:?}\n{err}");
+            }
+            problems
+        }
+        other => panic!("expected rule problems, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_missing_contract_or_cluster_says_how_to_define_one() {
+    let text = BASE.replace(
+        "price_basis = \"on-demand\"",
+        "price_basis = \"on-demand\"\ncontract = \"acme\"",
+    );
+    let ps = problems("no_contract", &text);
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert!(!ps[0].help.contains("none defined"), "{:?}", ps[0]);
+    assert!(
+        ps[0]
+            .help
+            .contains("add a [[contracts]] table with id = \"acme\""),
+        "{:?}",
+        ps[0]
+    );
+    // With a contract defined, the ids to choose from.
+    let text = text.replace("\"acme\"", "\"acm\"")
+        + "\n[[contracts]]\nid = \"acme\"\nprovider = \"gcp\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\nbaseline = \"on-demand\"\n\n[[contracts.utilization_floors]]\ncluster = \"pol\"\nmin_fraction = 0.5\n";
+    let ps = problems("wrong_contract", &text);
+    let help = |path: &str| {
+        ps.iter()
+            .find(|p| p.path == path)
+            .unwrap_or_else(|| panic!("{path}: {ps:#?}"))
+            .help
+            .clone()
+    };
+    assert_eq!(help("clusters[0].contract"), "use one of \"acme\"");
+    assert_eq!(
+        help("contracts[0].utilization_floors[0].cluster"),
+        "use one of \"pool\""
+    );
+    let no_cluster = "[horizon]\nstart = \"2027-01-04\"\nperiod = \"week\"\nperiods = 2\n\n[[contracts]]\nid = \"c\"\nprovider = \"gcp\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\nbaseline = \"on-demand\"\n\n[[contracts.utilization_floors]]\ncluster = \"pool\"\nmin_fraction = 0.5\n";
+    let ps = problems("no_cluster", no_cluster);
+    assert!(
+        ps[0]
+            .help
+            .contains("add a [[clusters]] table with id = \"pool\""),
+        "{ps:#?}"
+    );
+}
+
+#[test]
+fn negative_reference_chip_hours_are_reported_as_written() {
+    let ps = problems(
+        "chip_hours",
+        &with_workload(
+            "kind = \"post-training\"\nwork_chip_hours = { chip = \"h100\", chip_hours = -5 }\n",
+        ),
+    );
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].path, "workloads[0].work_chip_hours.chip_hours");
+    assert_eq!(ps[0].message, "work is -5 chip-hours");
+    // Line 18, at the inline table's `chip_hours` value.
+    assert_eq!((ps[0].line, ps[0].column), (Some(18), Some(49)));
+}
+
+#[test]
+fn ids_that_check_would_refuse_are_refused_at_validation() {
+    let text = with_workload("kind = \"post-training\"\nwork_pflop = 100\n")
+        .replace("id = \"a\"", "id = \"a \"")
+        .replace("id = \"pool\"", "id = \"po\\tol\"");
+    let ps = problems("ids", &text);
+    assert_eq!(ps.len(), 2, "{ps:#?}");
+    let w = ps.iter().find(|p| p.path == "workloads[0].id").unwrap();
+    assert_eq!(w.message, "id \"a \" starts or ends with whitespace");
+    assert!(w.help.starts_with("write it as \"a\""), "{w:?}");
+    assert_eq!(w.line, Some(16));
+    let c = ps.iter().find(|p| p.path == "clusters[0].id").unwrap();
+    assert!(c.message.contains("control character"), "{c:?}");
+    assert!(c.help.starts_with("write it as \"pool\""), "{c:?}");
+}
+
+#[test]
+fn magnitudes_no_fleet_has_are_refused_with_the_range() {
+    let text = with_workload(
+        "kind = \"inference\"\ndemand = [1e16, 5]\nthroughput = { h100 = 1e308 }\nunmet_penalty_usd = 1e7\n",
+    )
+    .replace("chips = 10", "chips = { from = 1, to = 2e7 }")
+    .replace("usd_per_chip_hour = 2.0", "usd_per_chip_hour = 1e308")
+        + "\n[[workloads]]\nid = \"b\"\nkind = \"pre-training\"\nwork_pflop = 2e12\n"
+        + "\n[[workloads]]\nid = \"c\"\nkind = \"pre-training\"\nwork_chip_hours = { chip = \"h100\", chip_hours = 1e12 }\n"
+        + "\n[[chips]]\nid = \"x\"\nfamily = \"gpu\"\nbf16_tflops = 1e308\nsource = \"assumption\"\n"
+        + "\n[[contracts]]\nid = \"k\"\nprovider = \"gcp\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\nbaseline = \"on-demand\"\n\n[[contracts.spend_floors]]\nname = \"2027\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\nfloor_usd = 2e13\n";
+    let ps = problems("huge", &text);
+    let find = |path: &str| {
+        ps.iter()
+            .find(|p| p.path == path)
+            .unwrap_or_else(|| panic!("nothing at {path}: {ps:#?}"))
+    };
+    for (path, says, max) in [
+        ("clusters[0].chips.to", "20000000 chips", "10,000,000 chips"),
+        ("clusters[0].usd_per_chip_hour", "1.0e308 USD", "10,000 USD"),
+        (
+            "workloads[0].demand[0]",
+            "demand in period 1 is 1.0e16 units",
+            "1.000e15 units",
+        ),
+        (
+            "workloads[0].throughput.h100",
+            "1.0e308 units per chip-hour",
+            "1,000,000,000 units",
+        ),
+        (
+            "workloads[0].unmet_penalty_usd",
+            "10000000 USD per unit",
+            "1,000,000 USD",
+        ),
+        (
+            "workloads[1].work_pflop",
+            "2000000000000 PFLOP",
+            "1,000,000,000,000 PFLOP",
+        ),
+        (
+            "workloads[2].work_chip_hours.chip_hours",
+            "1000000000000 chip-hours",
+            "100,000,000,000 chip-hours",
+        ),
+        ("chips[0].bf16_tflops", "1.0e308 TFLOPS", "1,000,000 TFLOPS"),
+        (
+            "contracts[0].spend_floors[0].floor_usd",
+            "20000000000000 USD",
+            "10,000,000,000,000 USD",
+        ),
+    ] {
+        let p = find(path);
+        assert!(p.message.contains(says), "{p:?}");
+        assert!(p.help.contains(&format!("give at most {max}")), "{p:?}");
+        assert!(p.line.is_some(), "{p:?}");
+    }
+    // Lines: the ramp's `to` on the `chips` line (10), the demand list's first entry (18).
+    assert_eq!(find("clusters[0].chips.to").line, Some(10));
+    assert_eq!(find("workloads[0].demand[0]").line, Some(18));
+    // No figure is printed with hundreds of digits.
+    let err = refused("huge", &text);
+    assert!(!err.contains("0000000000000000000000"), "{err}");
+    // The ceilings themselves are accepted (the range is inclusive).
+    let at_limit = with_workload("kind = \"pre-training\"\nwork_pflop = 1e12\n")
+        .replace("chips = 10", "chips = 1e7")
+        .replace("usd_per_chip_hour = 2.0", "usd_per_chip_hour = 1e4");
+    Scenario::from_toml(&at_limit, Path::new("t")).unwrap();
+}
+
+#[test]
+fn negative_huge_numbers_are_printed_compactly() {
+    let ps = problems(
+        "neg_huge",
+        &BASE.replace("usd_per_chip_hour = 2.0", "usd_per_chip_hour = -1e308"),
+    );
+    assert_eq!(ps[0].message, "the rate is -1.0e308");
+}

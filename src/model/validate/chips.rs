@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::Validator;
+use crate::error::fmt_value;
 use crate::model::Chip;
 use crate::schema::{ChipSpec, ReferenceData, ScenarioFile};
 
@@ -40,7 +41,7 @@ impl Validator<'_> {
                 self.push(
                     format!("{path}.bf16_tflops"),
                     None,
-                    format!("{} TFLOPS", c.bf16_tflops),
+                    format!("{} TFLOPS", fmt_value(c.bf16_tflops)),
                     "give a positive finite number",
                 );
             }
@@ -49,7 +50,7 @@ impl Validator<'_> {
                     self.push(
                         format!("{path}.fp8_tflops"),
                         None,
-                        format!("{fp8} TFLOPS"),
+                        format!("{} TFLOPS", fmt_value(fp8)),
                         "give a positive finite number or leave it out",
                     );
                 }

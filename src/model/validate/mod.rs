@@ -9,9 +9,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::document::{deserialize_all, Document};
-use crate::error::{LoadError, Problem, SourceText};
+use crate::error::{fmt_value, LoadError, Problem, SourceText};
 use crate::model::{Cluster, Contract, Horizon, Scenario, Workload, REFERENCE_DATA};
-use crate::schema::{PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
+use crate::schema::{id_problem, PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
 
 mod chips;
 mod clusters;
@@ -19,6 +19,7 @@ mod contracts;
 mod dependencies;
 mod fit;
 mod horizon;
+mod magnitudes;
 mod workloads;
 
 impl Scenario {
@@ -81,7 +82,7 @@ fn finite_nonneg(
         problems.push(Problem::new(
             path,
             at,
-            format!("{what} is {x}"),
+            format!("{what} is {}", fmt_value(x)),
             "give a finite number of 0 or more",
         ));
         false
@@ -112,6 +113,7 @@ impl<'a> Validator<'a> {
         file: &Path,
     ) -> Option<Scenario> {
         let horizon = self.horizon(f)?;
+        self.magnitudes(f);
         let chips = self.chips(f, reference);
         let chip_index: HashMap<&str, usize> = chips
             .iter()
@@ -204,7 +206,20 @@ impl<'a> Validator<'a> {
                     "empty id",
                     "give every entry a non-empty id",
                 );
-            } else if let Some(first) = index.insert(id.to_string(), k) {
+                continue;
+            }
+            if let Some(why) = id_problem(id) {
+                self.push(
+                    format!("{table}[{k}].id"),
+                    at,
+                    format!("id {id:?} {why}"),
+                    format!(
+                        "write it as {:?}: ids are written to schedule.csv, whose cells are read back trimmed, and may not hold control characters",
+                        id.trim().replace(char::is_control, "")
+                    ),
+                );
+            }
+            if let Some(first) = index.insert(id.to_string(), k) {
                 index.insert(id.to_string(), first);
                 self.push(
                     format!("{table}[{k}].id"),
@@ -255,7 +270,7 @@ impl<'a> Validator<'a> {
                 self.push(
                     path,
                     at,
-                    format!("{what} in period {} is {x}", t + 1),
+                    format!("{what} in period {} is {}", t + 1, fmt_value(*x)),
                     "give finite numbers of 0 or more",
                 );
                 return vec![0.0; n];
@@ -313,6 +328,18 @@ impl<'a> Validator<'a> {
             },
         }
     }
+}
+
+/// The help for a reference to an unknown `table` entry: the ids to choose from or, when there
+/// are none, how to define one (`[[contracts]]` with `id = "name"`, ...).
+fn one_of<'s>(items: impl Iterator<Item = &'s str>, table: &str, name: &str) -> String {
+    let mut items = items.peekable();
+    if items.peek().is_none() {
+        return format!(
+            "none is defined: add a [[{table}]] table with id = {name:?} (see docs/format.md), or remove the reference"
+        );
+    }
+    format!("use one of {}", list(items))
 }
 
 fn list<'s>(items: impl Iterator<Item = &'s str>) -> String {
