@@ -15,7 +15,7 @@ use serde::Deserialize;
 use toml::de::{DeArray, DeTable, DeValue, Deserializer};
 use toml::Spanned;
 
-use crate::error::{LoadError, SourceText};
+use crate::error::{LoadError, Problem, SourceText};
 
 /// At most this many format problems are reported; checking stops there (each one costs a
 /// deserialization of the document).
@@ -100,28 +100,42 @@ fn split_indices(segment: &str) -> (&str, Vec<usize>) {
     (&segment[..open], indices)
 }
 
+/// What [`deserialize_all`] found.
+pub struct Collected<T> {
+    /// The file's content: all of it when there is no format problem; otherwise, when every
+    /// problem is an unknown key, the rest of the file (so that its rules can be checked in the
+    /// same run). `None` otherwise.
+    pub value: Option<T>,
+    /// Every format problem, as toml renders it (line, column, caret), with a `help:` line
+    /// naming the nearest valid spelling where one is close.
+    pub problems: Vec<String>,
+}
+
 /// Deserializes the whole document, collecting every format problem (unknown keys, values of
-/// the wrong type or spelling, missing fields) instead of stopping at the first. On success
-/// returns the value; otherwise a [`LoadError::Syntax`] listing every problem with toml's line,
-/// column and caret and, for a misspelling, the nearest valid spelling.
-pub fn deserialize_all<'i, T: Deserialize<'i>>(
-    doc: &Document<'i>,
-    text: &'i str,
-    file: &Path,
-) -> Result<T, LoadError> {
+/// the wrong type or spelling, missing fields) instead of stopping at the first.
+pub fn deserialize_all<'i, T: Deserialize<'i>>(doc: &Document<'i>, text: &'i str) -> Collected<T> {
     let mut work = doc.root.clone();
-    let mut messages: Vec<String> = Vec::new();
-    // Keys taken out so far (name, span of the key): a "missing field" they cause is not news.
+    let mut problems: Vec<String> = Vec::new();
+    // Keys taken out so far (name, extent): a "missing field" they cause is not news.
     let mut removed: Vec<(String, Range<usize>)> = Vec::new();
+    let mut value = None;
+    // Taking out an unknown key changes nothing the rules read; taking out a known field with a
+    // bad value (its default then applies) or a whole entry could make them report problems
+    // that are not there.
+    let mut only_unknown_keys = true;
     loop {
         let mut e = match T::deserialize(Deserializer::from(work.clone())) {
-            Ok(v) if messages.is_empty() => return Ok(v),
-            Ok(_) => break,
+            Ok(v) => {
+                if only_unknown_keys {
+                    value = Some(v);
+                }
+                break;
+            }
             Err(e) => e,
         };
         let Some(span) = e.span() else {
             e.set_input(Some(text));
-            messages.push(with_help(e.to_string()));
+            problems.push(with_help(e.to_string()));
             break;
         };
         // serde checks one table at a time, in order: a field missing from the table at `span`
@@ -131,29 +145,39 @@ pub fn deserialize_all<'i, T: Deserialize<'i>>(
                 .iter()
                 .any(|(k, s)| k == name && s.start >= span.start)
         });
+        only_unknown_keys &= e.message().starts_with("unknown field");
         let taken = take_out(work.get_mut(), &span);
         if !ours {
             e.set_input(Some(text));
-            messages.push(with_help(e.to_string()));
+            problems.push(with_help(e.to_string()));
         }
         match taken {
-            Some(t) if messages.len() < MAX_FORMAT_PROBLEMS => removed.push(t),
+            Some(t) if problems.len() < MAX_FORMAT_PROBLEMS => removed.push(t),
             _ => break,
         }
     }
-    let count = messages.len();
+    Collected { value, problems }
+}
+
+/// The error for a file with format problems and, where the rest of the file could be checked,
+/// rule problems too: all of them in one message.
+pub fn format_error(file: &Path, format: &[String], rules: &[Problem]) -> LoadError {
+    let count = format.len() + rules.len();
     let mut message = if count == 1 {
-        messages.pop().unwrap_or_default()
+        format.join("")
     } else {
-        format!("{count} problems found\n\n{}", messages.join("\n"))
+        format!("{count} problems found\n\n{}", format.join("\n"))
     };
-    if count >= MAX_FORMAT_PROBLEMS {
+    for p in rules {
+        message.push_str(&format!("\n{p}"));
+    }
+    if format.len() >= MAX_FORMAT_PROBLEMS {
         message.push_str("\n(checking stopped here: correct these and run again)\n");
     }
-    Err(LoadError::Syntax {
+    LoadError::Syntax {
         file: file.to_path_buf(),
         message,
-    })
+    }
 }
 
 /// `missing field `x`` -> `x`.
@@ -299,7 +323,11 @@ mod tests {
 
     fn load(text: &str) -> Result<ScenarioFile, String> {
         let doc = Document::parse(text, Path::new("t.toml")).map_err(|e| e.to_string())?;
-        deserialize_all::<ScenarioFile>(&doc, text, Path::new("t.toml")).map_err(|e| e.to_string())
+        let c = deserialize_all::<ScenarioFile>(&doc, text);
+        match c.value {
+            Some(v) if c.problems.is_empty() => Ok(v),
+            _ => Err(format_error(Path::new("t.toml"), &c.problems, &[]).to_string()),
+        }
     }
 
     #[test]

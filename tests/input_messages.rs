@@ -375,3 +375,25 @@ fn negative_huge_numbers_are_printed_compactly() {
     );
     assert_eq!(ps[0].message, "the rate is -1.0e308");
 }
+
+#[test]
+fn a_typo_and_a_rule_problem_are_reported_in_the_same_run() {
+    // `maxchips` is unknown (format); `work_pflop = -1` breaks a rule: both, each at its line.
+    let text = with_workload("kind = \"post-training\"\nwork_pflop = -1\nmaxchips = 4\n");
+    let err = refused("mixed", &text);
+    assert!(err.contains("2 problems found"), "{err}");
+    assert!(
+        err.contains("line 19, column 1") && err.contains("did you mean `max_chips`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 18, column 14: workloads[0].work_pflop: work is -1 PFLOP"),
+        "{err}"
+    );
+    // A bad value of a known field is not replaced by its default to check the rules: only the
+    // format problem is reported (the rules are checked once it is corrected).
+    let text = with_workload("kind = \"post-training\"\nwork_pflop = -1\nmax_chips = \"4\"\n");
+    let err = refused("bad_value", &text);
+    assert!(err.contains("invalid type: string \"4\""), "{err}");
+    assert!(!err.contains("work is -1"), "{err}");
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::document::{deserialize_all, Document};
+use crate::document::{deserialize_all, format_error, Document};
 use crate::error::{fmt_value, LoadError, Problem, SourceText};
 use crate::model::{Cluster, Contract, Horizon, Scenario, Workload, REFERENCE_DATA};
 use crate::schema::{id_problem, PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
@@ -34,12 +34,15 @@ impl Scenario {
 
     /// Parses and validates scenario text; `file` names it in messages.
     ///
-    /// Format problems (unknown keys, values of the wrong type) are all reported together, with
-    /// the nearest valid spelling; if there are none, every rule problem is, each at the line of
-    /// the field it is about.
+    /// Every problem is reported in one run: format problems (unknown keys, values of the wrong
+    /// type) with the nearest valid spelling, and, where the rest of the file can still be
+    /// read, every rule problem, each at the line of the field it is about.
     pub fn from_toml(text: &str, file: &Path) -> Result<Scenario, LoadError> {
         let doc = Document::parse(text, file)?;
-        let parsed: ScenarioFile = deserialize_all(&doc, text, file)?;
+        let collected = deserialize_all::<ScenarioFile>(&doc, text);
+        let Some(parsed) = collected.value else {
+            return Err(format_error(file, &collected.problems, &[]));
+        };
         let reference: ReferenceData =
             toml::from_str(REFERENCE_DATA).expect("data/chips.toml is checked by a test");
         let mut v = Validator {
@@ -47,20 +50,21 @@ impl Scenario {
             problems: Vec::new(),
         };
         let scenario = v.scenario(&parsed, &reference, file);
-        match scenario {
-            Some(s) if v.problems.is_empty() => Ok(s),
-            _ => {
-                let mut problems = v.problems;
-                for p in &mut problems {
-                    if let Some((line, column)) = doc.place(&p.path) {
-                        (p.line, p.column) = (Some(line), Some(column));
-                    }
-                }
-                Err(LoadError::Invalid {
-                    file: file.to_path_buf(),
-                    problems,
-                })
+        let mut problems = v.problems;
+        for p in &mut problems {
+            if let Some((line, column)) = doc.place(&p.path) {
+                (p.line, p.column) = (Some(line), Some(column));
             }
+        }
+        match scenario {
+            _ if !collected.problems.is_empty() => {
+                Err(format_error(file, &collected.problems, &problems))
+            }
+            Some(s) if problems.is_empty() => Ok(s),
+            _ => Err(LoadError::Invalid {
+                file: file.to_path_buf(),
+                problems,
+            }),
         }
     }
 }
