@@ -295,6 +295,12 @@ fn ids_that_check_would_refuse_are_refused_at_validation() {
     let c = ps.iter().find(|p| p.path == "clusters[0].id").unwrap();
     assert!(c.message.contains("control character"), "{c:?}");
     assert!(c.help.starts_with("write it as \"pool\""), "{c:?}");
+    let chip = BASE.to_string()
+        + "\n[[chips]]\nid = \" x1\"\nfamily = \"gpu\"\nbf16_tflops = 100\nsource = \"assumption\"\n";
+    let ps = problems("chip_id", &chip);
+    assert_eq!(ps.len(), 1, "{ps:#?}");
+    assert_eq!(ps[0].path, "chips[0].id");
+    assert_eq!(ps[0].line, Some(16));
 }
 
 #[test]

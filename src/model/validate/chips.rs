@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::Validator;
 use crate::error::fmt_value;
 use crate::model::Chip;
-use crate::schema::{ChipSpec, ReferenceData, ScenarioFile};
+use crate::schema::{id_problem, ChipSpec, ReferenceData, ScenarioFile};
 
 impl Validator<'_> {
     /// The reference chips followed by the file's own `[[chips]]`.
@@ -36,6 +36,14 @@ impl Validator<'_> {
                     "give the chip a new id",
                 );
                 continue;
+            }
+            if let Some(why) = id_problem(&c.id) {
+                self.push(
+                    format!("{path}.id"),
+                    None,
+                    format!("chip id {:?} {why}", c.id),
+                    "give the chip an id without surrounding whitespace or control characters",
+                );
             }
             if !(c.bf16_tflops.is_finite() && c.bf16_tflops > 0.0) {
                 self.push(
