@@ -47,8 +47,10 @@ pub enum LoadError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The file is not valid TOML or does not match the format (the toml crate's message, with
-    /// line, column and a caret).
+    /// The file is not valid TOML or does not match the format: the toml crate's message for
+    /// each problem (line, column, a caret, and the nearest valid spelling of a misspelt name),
+    /// all of them at once, followed by the rule problems of the rest of the file when every
+    /// format problem was an unknown key.
     #[error("{}: {message}", file.display())]
     Syntax {
         /// The file.
