@@ -3,8 +3,8 @@
 //! quickly, and either accepts the file or refuses it with a message naming the file; the binary
 //! exits 0 or 2 (never 101 or 3). The inputs the issue reports are pinned as regression cases.
 //!
-//! The case counts keep it under a few seconds in release; `PROPTEST_CASES` raises them for a
-//! longer run.
+//! The case counts keep it to about a second in release; `FUZZ_CASES=N` runs N cases of each
+//! property instead (the in-process one) and N/50 through the binary, for a longer hunt.
 
 mod common;
 
@@ -15,6 +15,14 @@ use std::time::{Duration, Instant};
 use capplan::error::LoadError;
 use capplan::model::Scenario;
 use proptest::prelude::*;
+
+/// Cases of a property: `default`, or what `FUZZ_CASES` says (divided by `divisor`).
+fn cases(default: u32, divisor: u32) -> u32 {
+    std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .map_or(default, |n| (n / divisor).max(1))
+}
 
 /// Longest a single load may take.
 const TIME_BOUND: Duration = Duration::from_secs(5);
@@ -210,7 +218,7 @@ fn validate_exit(text: &[u8]) -> i32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(2000, 1), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn mutated_scenarios_load_or_are_refused_cleanly(
@@ -226,7 +234,7 @@ proptest! {
 
 proptest! {
     // Each case starts a process: fewer of them.
-    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(40, 50), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn the_binary_exits_0_or_2_on_mutated_scenarios(
