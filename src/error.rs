@@ -47,8 +47,10 @@ pub enum LoadError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The file is not valid TOML or does not match the format (the toml crate's message, with
-    /// line, column and a caret).
+    /// The file is not valid TOML or does not match the format: the toml crate's message for
+    /// each problem (line, column, a caret, and the nearest valid spelling of a misspelt name),
+    /// all of them at once, followed by the rule problems of the rest of the file when every
+    /// format problem was an unknown key.
     #[error("{}: {message}", file.display())]
     Syntax {
         /// The file.
@@ -118,5 +120,39 @@ impl<'a> SourceText<'a> {
             .count()
             + 1;
         Some((line, col))
+    }
+}
+
+/// A number as a message shows what the user wrote: in full when short, as `1.0e308` when
+/// very large or very small, so a 309-digit value does not fill the screen.
+pub fn fmt_value(x: f64) -> String {
+    let a = x.abs();
+    if x.is_finite() && a != 0.0 && !(1e-6..1e15).contains(&a) {
+        let s = format!("{x:e}");
+        // `1e308` -> `1.0e308`: reads as a number, not an identifier.
+        match s.split_once('e') {
+            Some((m, e)) if !m.contains('.') => format!("{m}.0e{e}"),
+            _ => s,
+        }
+    } else {
+        x.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_value;
+
+    #[test]
+    fn large_and_tiny_numbers_are_compact() {
+        assert_eq!(fmt_value(1e308), "1.0e308");
+        assert_eq!(fmt_value(-2.5e20), "-2.5e20");
+        assert_eq!(fmt_value(1.5e-9), "1.5e-9");
+        assert_eq!(fmt_value(5.0), "5");
+        assert_eq!(fmt_value(-5.25), "-5.25");
+        assert_eq!(fmt_value(123456789.0), "123456789");
+        assert_eq!(fmt_value(0.0), "0");
+        assert_eq!(fmt_value(f64::NAN), "NaN");
+        assert_eq!(fmt_value(f64::INFINITY), "inf");
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::audit::{
     AuditReport, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
-    SpendFloorStatus, TrainingStatus, UtilizationStatus,
+    SpendFloorStatus, Tolerance, TrainingStatus, UtilizationStatus,
 };
 use crate::format::fmt_num;
 use crate::model::Scenario;
@@ -158,6 +158,8 @@ pub struct CheckDocument<'a> {
     pub allocation: String,
     /// `compliant`, `shortfall_billed` or `violations`.
     pub status: CheckStatus,
+    /// Round-off allowed per allocation row in every rule (`row_chip_hours`).
+    pub tolerance: Tolerance,
     /// Number of hard-rule violations.
     pub violations: usize,
     /// Number of billed shortfalls (spend floors, soft utilization floors).
@@ -193,6 +195,7 @@ pub fn check_document<'a>(
         scenario: scenario.file.display().to_string(),
         allocation: allocation.display().to_string(),
         status: CheckStatus::of(a),
+        tolerance: a.tolerance,
         violations: a.violations(),
         shortfalls: a.shortfalls(),
         total_cost_usd: a.costs.total_usd,
@@ -263,6 +266,11 @@ pub fn check_text(scenario: &Scenario, allocation: &Path, a: &AuditReport) -> St
         usd(billed),
         usd(c.spend_shortfall_usd),
         usd(c.utilization_penalty_usd),
+    );
+    let _ = writeln!(
+        out,
+        "Tolerance: each allocation row may be off by {} chip-hour(s) (rounding), in every rule\n",
+        a.tolerance.row_chip_hours
     );
     out.push_str(&audit_text(a));
     out

@@ -7,8 +7,63 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
+
+/// Largest magnitudes a scenario may give: far above anything a real fleet or contract has
+/// (orders of magnitude above the largest plausible value), yet small enough that every accepted
+/// file gives a well-scaled program. Each is refused at validation with its range in the message.
+/// They live together here so the numerics can be adjusted in one place.
+pub mod limits {
+    /// Chips in one cluster in one period (`chips`): today's largest clusters hold about 10^5.
+    pub const MAX_CHIPS: f64 = 1e7;
+    /// Chips one workload may use at once (`max_chips`), summed over clusters.
+    pub const MAX_WORKLOAD_CHIPS: f64 = 1e9;
+    /// Public rate, USD per chip-hour (`usd_per_chip_hour`): list prices are $1 to $15.
+    pub const MAX_USD_PER_CHIP_HOUR: f64 = 1e4;
+    /// Peak TFLOPS per chip (`bf16_tflops`, `fp8_tflops`): a 2025 chip peaks near 5,000.
+    pub const MAX_TFLOPS: f64 = 1e6;
+    /// Accelerator memory per chip, GiB (`hbm_gib`).
+    pub const MAX_HBM_GIB: f64 = 1e6;
+    /// Work of one training-type workload, PFLOP (`work_pflop`): 10^27 FLOP, about 50 times the
+    /// largest published runs and about what 10^7 of today's chips deliver in a year.
+    pub const MAX_WORK_PFLOP: f64 = 1e12;
+    /// Work as reference chip-hours (`work_chip_hours.chip_hours`): 10^7 chips for 10,000 hours.
+    pub const MAX_WORK_CHIP_HOURS: f64 = 1e11;
+    /// Inference demand per period, in the workload's unit (`demand`): 10^15 tokens a period
+    /// if the unit is the token.
+    pub const MAX_DEMAND: f64 = 1e15;
+    /// Demand units served per chip-hour (`throughput`): about 10^7 tokens per chip-hour today.
+    pub const MAX_THROUGHPUT: f64 = 1e9;
+    /// USD per unit: unmet-demand penalties, revenue per unit, utilization penalties per
+    /// chip-hour (`unmet_penalty_usd`, `revenue_usd_per_unit`, `penalty_usd_per_chip_hour`).
+    pub const MAX_USD_PER_UNIT: f64 = 1e6;
+    /// USD amounts of a spend floor (`floor_usd`, `spent_before_usd`, `forecast_after_usd`):
+    /// ten trillion dollars, above any compute contract ever signed.
+    pub const MAX_USD: f64 = 1e13;
+    /// Model size, billions of parameters (`params_billion`, `min_params_billion`).
+    pub const MAX_PARAMS_BILLION: f64 = 1e6;
+}
+
+/// Why `id` cannot be an id, if it cannot.
+///
+/// Ids are written to `schedule.csv` and read back by `check`, which trims each cell, and are
+/// shown in reports: an id must be non-empty, with no leading or trailing whitespace and no
+/// control characters (tab, newline, ...). Every other character is allowed.
+pub fn id_problem(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        Some("is empty")
+    } else if id.trim() != id {
+        Some("starts or ends with whitespace")
+    } else if id.chars().any(char::is_control) {
+        Some("contains a control character (tab, newline, ...)")
+    } else {
+        None
+    }
+}
 
 /// A whole scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -72,7 +127,8 @@ impl PeriodLength {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChipSpec {
-    /// Identifier used by clusters and workloads (`trainium2`, `h100`, ...).
+    /// Identifier used by clusters and workloads (`trainium2`, `h100`, ...); see [`id_problem`]
+    /// for the characters allowed.
     pub id: String,
     /// Display name.
     #[serde(default)]
@@ -82,9 +138,10 @@ pub struct ChipSpec {
     /// Vendor.
     #[serde(default)]
     pub vendor: Option<String>,
-    /// Peak dense BF16 throughput, TFLOPS per chip.
+    /// Peak dense BF16 throughput, TFLOPS per chip (above 0, at most [`limits::MAX_TFLOPS`]).
     pub bf16_tflops: f64,
-    /// Peak dense FP8 throughput, TFLOPS per chip; absent where no public figure exists.
+    /// Peak dense FP8 throughput, TFLOPS per chip (at most [`limits::MAX_TFLOPS`]); absent where
+    /// no public figure exists.
     #[serde(default)]
     pub fp8_tflops: Option<f64>,
     /// Accelerator memory per chip, GiB.
@@ -120,8 +177,9 @@ pub struct ReferenceData {
 }
 
 /// A quantity given per period: one number for every period, a list with one number per
-/// period, or a linear ramp `{ from = A, to = B }` from the first period to the last.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// period, or a linear ramp `{ from = A, to = B }` from the first period to the last (no other
+/// keys). Anything else is refused with a message naming these three forms and what was found.
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum PerPeriod {
     /// The same value in every period.
@@ -148,14 +206,19 @@ pub enum Billing {
 }
 
 /// What a public rate is: the baseline a contract discount is measured against.
+///
+/// Spelled `on-demand`, `reserved-1yr`, `reserved-3yr`, `capacity-block`. The spellings
+/// `reserved1yr` and `reserved3yr`, the only ones earlier versions accepted, still parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
 pub enum PriceBasis {
     /// Public on-demand price.
     OnDemand,
     /// Public 1-year reserved price.
+    #[serde(rename = "reserved-1yr", alias = "reserved1yr")]
     Reserved1yr,
     /// Public 3-year reserved price.
+    #[serde(rename = "reserved-3yr", alias = "reserved3yr")]
     Reserved3yr,
     /// Capacity block (reserved ahead, paid upfront).
     CapacityBlock,
@@ -177,7 +240,7 @@ impl PriceBasis {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSpec {
-    /// Unique identifier.
+    /// Unique identifier: non-empty, no leading or trailing whitespace, no control characters.
     pub id: Spanned<String>,
     /// Provider (`aws`, `gcp`, `azure`, `own`, ...).
     pub provider: String,
@@ -186,11 +249,13 @@ pub struct ClusterSpec {
     pub region: Option<String>,
     /// Chip type: an id from `data/chips.toml` or the model's `[[chips]]`.
     pub chip: String,
-    /// Chips available in each period (a number, a list per period, or `{ from, to }`).
+    /// Chips available in each period (a number, a list per period, or `{ from, to }`), 0 to
+    /// [`limits::MAX_CHIPS`].
     pub chips: PerPeriod,
     /// `per-use` (pay chip-hours used) or `reserved` (pay every available chip-hour).
     pub billing: Billing,
-    /// Public rate, USD per chip-hour, before any contract discount.
+    /// Public rate, USD per chip-hour, before any contract discount (0 to
+    /// [`limits::MAX_USD_PER_CHIP_HOUR`]).
     pub usd_per_chip_hour: f64,
     /// What the public rate is: `on-demand`, `reserved-1yr`, `reserved-3yr`, `capacity-block`.
     pub price_basis: PriceBasis,
@@ -247,8 +312,9 @@ pub enum Precision {
     Fp8,
 }
 
-/// A period given as a number (1 is the first period) or a date inside the horizon.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A period given as a number (1 is the first period) or a date inside the horizon, quoted
+/// (`"2027-03-01"`) or as a TOML date (`2027-03-01`).
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum PeriodRef {
     /// Period number, 1-based.
@@ -263,7 +329,8 @@ pub enum PeriodRef {
 pub struct ReferenceWork {
     /// Reference chip id.
     pub chip: String,
-    /// Chip-hours the work takes on that chip (at the workload's efficiency there).
+    /// Chip-hours the work takes on that chip (at the workload's efficiency there), above 0 and
+    /// at most [`limits::MAX_WORK_CHIP_HOURS`].
     pub chip_hours: f64,
 }
 
@@ -272,14 +339,16 @@ pub struct ReferenceWork {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
-    /// Unique identifier.
+    /// Unique identifier: non-empty, no leading or trailing whitespace, no control characters.
     pub id: Spanned<String>,
     /// `pre-training`, `post-training`, `evaluation`, `data-processing` or `inference`.
     pub kind: WorkloadKind,
-    /// Model size, billions of parameters (placement rules use it).
+    /// Model size, billions of parameters (placement rules use it), 0 to
+    /// [`limits::MAX_PARAMS_BILLION`].
     #[serde(default)]
     pub params_billion: Option<f64>,
-    /// Training: work to do, PFLOP (10^15 floating-point operations) of model FLOPs.
+    /// Training: work to do, PFLOP (10^15 floating-point operations) of model FLOPs, above 0 and
+    /// at most [`limits::MAX_WORK_PFLOP`].
     #[serde(default)]
     pub work_pflop: Option<f64>,
     /// Training: work as chip-hours on a reference chip (alternative to `work_pflop`).
@@ -306,7 +375,8 @@ pub struct WorkloadSpec {
     /// Regions it may run on (default: all).
     #[serde(default)]
     pub regions: Option<Vec<String>>,
-    /// Most chips it may use at once, summed over clusters (default: unlimited).
+    /// Most chips it may use at once, summed over clusters (default: unlimited), above 0 and at
+    /// most [`limits::MAX_WORKLOAD_CHIPS`].
     #[serde(default)]
     pub max_chips: Option<f64>,
     /// Ids of workloads that must finish before this one receives any compute.
@@ -315,19 +385,22 @@ pub struct WorkloadSpec {
     /// Inference: unit of demand (`Mtok`, `requests`, ...), for reports.
     #[serde(default)]
     pub demand_unit: Option<String>,
-    /// Inference: demand per period, in `demand_unit`.
+    /// Inference: demand per period, in `demand_unit`, 0 to [`limits::MAX_DEMAND`].
     #[serde(default)]
     pub demand: Option<PerPeriod>,
     /// Inference: `demand_unit`s served per chip-hour, per chip id; also the allowed chips.
+    /// Each above 0 and at most [`limits::MAX_THROUGHPUT`].
     #[serde(default)]
     pub throughput: BTreeMap<String, f64>,
     /// Inference: whether every unit of demand must be served (default true unless a penalty is given).
     #[serde(default)]
     pub must_serve: Option<bool>,
-    /// Inference: USD charged per unit of demand not served (makes demand soft).
+    /// Inference: USD charged per unit of demand not served (makes demand soft), 0 to
+    /// [`limits::MAX_USD_PER_UNIT`].
     #[serde(default)]
     pub unmet_penalty_usd: Option<f64>,
-    /// Inference: revenue per unit served, USD (contracts' revenue shares apply to it).
+    /// Inference: revenue per unit served, USD (contracts' revenue shares apply to it), 0 to
+    /// [`limits::MAX_USD_PER_UNIT`].
     #[serde(default)]
     pub revenue_usd_per_unit: Option<f64>,
 }
@@ -336,7 +409,7 @@ pub struct WorkloadSpec {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContractSpec {
-    /// Unique identifier.
+    /// Unique identifier: non-empty, no leading or trailing whitespace, no control characters.
     pub id: Spanned<String>,
     /// Provider the contract is with; its clusters name it in `contract`.
     pub provider: String,
@@ -374,7 +447,8 @@ pub struct SpendFloorSpec {
     pub start: String,
     /// Last day of the contract period.
     pub end: String,
-    /// Minimum spend at contract prices over the contract period, USD.
+    /// Minimum spend at contract prices over the contract period, USD (0 to [`limits::MAX_USD`],
+    /// like the two amounts below).
     pub floor_usd: f64,
     /// Spend in the contract period before the horizon starts, USD.
     #[serde(default)]
@@ -392,7 +466,8 @@ pub struct UtilizationFloorSpec {
     pub cluster: String,
     /// Fraction of available chip-hours, 0 to 1.
     pub min_fraction: f64,
-    /// USD per chip-hour below the floor; absent makes the floor hard.
+    /// USD per chip-hour below the floor (0 to [`limits::MAX_USD_PER_UNIT`]); absent makes the
+    /// floor hard.
     #[serde(default)]
     pub penalty_usd_per_chip_hour: Option<f64>,
 }
@@ -401,6 +476,134 @@ pub struct UtilizationFloorSpec {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementSpec {
-    /// Threshold, billions of parameters (strictly above it the rule applies).
+    /// Threshold, billions of parameters (strictly above it the rule applies), 0 to
+    /// [`limits::MAX_PARAMS_BILLION`].
     pub min_params_billion: f64,
+}
+
+/// What [`PerPeriod`] accepts, for messages.
+const PER_PERIOD_FORMS: &str = "a number, a list of one number per period, or { from = A, to = B }";
+
+impl<'de> Deserialize<'de> for PerPeriod {
+    // Hand-written rather than `untagged`: serde's untagged enums say only "data did not match
+    // any variant", which tells the user neither what was found nor what would do.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PerPeriod;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(PER_PERIOD_FORMS)
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<PerPeriod, E> {
+                Ok(PerPeriod::Constant(x as f64))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<PerPeriod, E> {
+                Ok(PerPeriod::Constant(x as f64))
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<PerPeriod, E> {
+                Ok(PerPeriod::Constant(x))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PerPeriod, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(10_000));
+                while let Some(Number(x)) = seq.next_element()? {
+                    v.push(x);
+                }
+                Ok(PerPeriod::List(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PerPeriod, A::Error> {
+                const KEYS: &[&str] = &["from", "to"];
+                let (mut from, mut to) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "from" => &mut from,
+                        "to" => &mut to,
+                        _ => return Err(de::Error::unknown_field(&key, KEYS)),
+                    };
+                    if slot.is_some() {
+                        return Err(de::Error::custom(format!("`{key}` given twice")));
+                    }
+                    *slot = Some(map.next_value::<Number>()?.0);
+                }
+                Ok(PerPeriod::Ramp {
+                    from: from.ok_or_else(|| de::Error::missing_field("from"))?,
+                    to: to.ok_or_else(|| de::Error::missing_field("to"))?,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One number inside a per-period list or ramp (integer or float in the file).
+struct Number(f64);
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Number;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<Number, E> {
+                Ok(Number(x as f64))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<Number, E> {
+                Ok(Number(x as f64))
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<Number, E> {
+                Ok(Number(x))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for PeriodRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PeriodRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a period number (1 is the first) or a date \"YYYY-MM-DD\"")
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<PeriodRef, E> {
+                Ok(PeriodRef::Index(x))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<PeriodRef, E> {
+                Ok(PeriodRef::Index(i64::try_from(x).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<PeriodRef, E> {
+                Ok(PeriodRef::Date(s.to_string()))
+            }
+            // An unquoted TOML date arrives as toml's private one-key datetime map.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PeriodRef, A::Error> {
+                match map.next_key::<String>()? {
+                    Some(k) if k == TOML_DATETIME_KEY => {
+                        Ok(PeriodRef::Date(map.next_value::<String>()?))
+                    }
+                    _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The key under which the toml crate hands a datetime to a visitor's `visit_map`.
+const TOML_DATETIME_KEY: &str = "$__toml_private_datetime";
+
+#[cfg(test)]
+mod tests {
+    use super::id_problem;
+
+    #[test]
+    fn ids_that_do_not_survive_a_csv_round_trip_are_refused() {
+        assert_eq!(id_problem("h100-pool"), None);
+        assert_eq!(id_problem("a b/ü=1"), None);
+        assert_eq!(id_problem(""), Some("is empty"));
+        assert!(id_problem(" a").is_some() && id_problem("a\u{a0}").is_some());
+        assert!(id_problem("a\tb").unwrap().contains("control"));
+        assert!(id_problem("a\u{7}").is_some());
+    }
 }

@@ -124,7 +124,7 @@ fn unknown_chip_is_named_with_the_known_ones() {
     expect(
         &ps,
         "workloads[0].chips[0]",
-        Some(16),
+        Some(19),
         &["unknown chip \"h1000\""],
         "\"h100\"",
     );
@@ -139,7 +139,7 @@ fn unknown_cluster_in_a_utilization_floor() {
     expect(
         &ps,
         "contracts[0].utilization_floors[0].cluster",
-        Some(16),
+        Some(23),
         &["unknown cluster \"nope\""],
         "\"pool\"",
     );
@@ -155,9 +155,9 @@ fn unknown_contract_on_a_cluster() {
     expect(
         &ps,
         "clusters[0].contract",
-        Some(7),
+        Some(14),
         &["unknown contract \"nope\""],
-        "use one of",
+        "add a [[contracts]] table with id = \"nope\"",
     );
 }
 
@@ -200,18 +200,18 @@ fn negative_nan_and_infinite_numbers() {
             "\n[[workloads]]\nid = \"a\"\nkind = \"post-training\"\nwork_pflop = {value}\n"
         ));
         let ps = problems(name, &text);
-        expect(&ps, "workloads[0].work_pflop", Some(16), &[shown], "finite");
+        expect(&ps, "workloads[0].work_pflop", Some(18), &[shown], "finite");
     }
     let ps = problems("negative_rate", &BASE.replace("= 2.0", "= -2.0"));
     expect(
         &ps,
         "clusters[0].usd_per_chip_hour",
-        Some(7),
+        Some(12),
         &["-2"],
         "0 or more",
     );
     let ps = problems("nan_chips", &BASE.replace("chips = 10", "chips = nan"));
-    expect(&ps, "clusters[0].chips", Some(7), &["NaN"], "finite");
+    expect(&ps, "clusters[0].chips", Some(10), &["NaN"], "finite");
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn deadline_before_release() {
     expect(
         &ps,
         "workloads[0].deadline",
-        Some(16),
+        Some(20),
         &["deadline (period 1) is before release (period 2)"],
         "move the deadline",
     );
@@ -295,7 +295,7 @@ fn must_serve_demand_that_cannot_fit_is_named() {
     expect(
         &ps,
         "workloads[0].demand",
-        Some(16),
+        Some(19),
         &["\"chat\"", "2,000 Mtok in period 1", "320 Mtok short"],
         "unmet_penalty_usd",
     );
@@ -348,7 +348,7 @@ fn per_period_list_of_the_wrong_length() {
     expect(
         &ps,
         "workloads[0].demand",
-        Some(16),
+        Some(18),
         &["3 values for 2 periods"],
         "one value per period (2)",
     );
@@ -362,11 +362,11 @@ fn a_file_with_several_problems_reports_all_of_them() {
     .replace("chips = 10\n", "chips = -10\n");
     let ps = problems("several", &text);
     assert_eq!(ps.len(), 4, "{ps:#?}");
-    expect(&ps, "clusters[0].chips", Some(7), &["-10"], "0 or more");
+    expect(&ps, "clusters[0].chips", Some(10), &["-10"], "0 or more");
     expect(
         &ps,
         "workloads[0].work_pflop",
-        Some(16),
+        Some(18),
         &["-1"],
         "positive",
     );
@@ -380,7 +380,7 @@ fn a_file_with_several_problems_reports_all_of_them() {
     expect(
         &ps,
         "workloads[1].max_chips",
-        Some(22),
+        Some(25),
         &["NaN"],
         "positive",
     );
@@ -407,7 +407,7 @@ baseline = "on-demand"
     expect(
         &ps,
         "clusters[0].contract",
-        Some(7),
+        Some(14),
         &["\"pool\"", "\"short\"", "periods 2 to 2"],
         "separate cluster",
     );

@@ -7,9 +7,12 @@
 //! period, prices after discount, output per chip-hour), which both sides read the same way.
 //!
 //! # Tolerance
-//! Allocations come back from solvers and CSV round trips with round-off. Each allocation row may
-//! carry up to [`ROW_ROUNDOFF`] chip-hours of it (a spreadsheet rounding to 3 decimals moves a
-//! row by at most 0.0005). A quantity breaks a limit `L` only when it misses it by more than
+//! Allocations come back from solvers and CSV round trips with round-off, and people round the
+//! schedules they edit. Each allocation row may carry up to [`Tolerance::row_chip_hours`] of it:
+//! [`Tolerance::PLAN`] ([`ROW_ROUNDOFF`], a spreadsheet rounding to 3 decimals moves a row by at
+//! most 0.0005) for the planner's own audit, which must stay strict enough to catch a wrong
+//! plan; [`Tolerance::WHOLE_CHIP_HOURS`] (0.5, what rounding each row to a whole chip-hour moves
+//! it by) for `capplan check` of a schedule a person may have rounded. A quantity breaks a limit `L` only when it misses it by more than
 //! `max(TOL_REL * |L|, TOL_ABS, carried)`, in the limit's own unit (chip-hours, PFLOP, demand
 //! units, USD), where `carried` is the round-off the rows behind the quantity may carry:
 //! `ROW_ROUNDOFF` chip-hours per row, converted into the limit's unit at that row's output per
@@ -39,16 +42,41 @@ pub const TOL_ABS: f64 = 1e-2;
 /// Round-off each allocation row may carry, chip-hours: twice what rounding to 3 decimals moves.
 pub const ROW_ROUNDOFF: f64 = 1e-3;
 
+/// How much round-off the audit allows each allocation row (see "Tolerance"); the same in every
+/// rule, converted into the rule's unit at each row's output per chip-hour or price. Reported
+/// with the audit so a reader knows what "met" meant.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Tolerance {
+    /// Chip-hours each allocation row may be off by.
+    pub row_chip_hours: f64,
+}
+
+impl Tolerance {
+    /// The planner's self-audit: solver round-off and 3-decimal files only.
+    pub const PLAN: Tolerance = Tolerance {
+        row_chip_hours: ROW_ROUNDOFF,
+    };
+    /// `capplan check`: each row may have been rounded to a whole chip-hour.
+    pub const WHOLE_CHIP_HOURS: Tolerance = Tolerance {
+        row_chip_hours: 0.5,
+    };
+}
+
 /// Slack allowed when comparing against `limit` a quantity whose rows may carry `carried`
 /// round-off (in the limit's unit; see the module documentation).
 pub fn slack(limit: f64, carried: f64) -> f64 {
     (TOL_REL * limit.abs()).max(TOL_ABS).max(carried)
 }
 
-/// Audits `alloc` against `s`, one rule family after the other; the findings are then ordered by
-/// severity and rule.
+/// Audits `alloc` against `s` with the planner's tight [`Tolerance::PLAN`].
 pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
-    let mut a = Audit::new(s, alloc);
+    audit_with(s, alloc, Tolerance::PLAN)
+}
+
+/// Audits `alloc` against `s`, allowing each row `tolerance`, one rule family after the other;
+/// the findings are then ordered by severity and rule.
+pub fn audit_with(s: &Scenario, alloc: &Allocation, tolerance: Tolerance) -> AuditReport {
+    let mut a = Audit::new(s, alloc, tolerance);
     a.allowed_clusters();
     a.capacity();
     a.release_windows();
@@ -68,6 +96,7 @@ pub fn audit(s: &Scenario, alloc: &Allocation) -> AuditReport {
     // Stable: within a rule, findings keep the order the rule found them in.
     a.findings.sort_by_key(|f| (f.severity, f.rule));
     AuditReport {
+        tolerance,
         findings: a.findings,
         costs: a.costs,
         spend_floors,
@@ -104,7 +133,7 @@ struct Usage {
 }
 
 impl Usage {
-    fn new(s: &Scenario, alloc: &Allocation) -> Usage {
+    fn new(s: &Scenario, alloc: &Allocation, tolerance: Tolerance) -> Usage {
         let periods = s.horizon.len();
         let (nw, nc) = (s.workloads.len(), s.clusters.len());
         let mut used: BTreeMap<Cell, f64> = BTreeMap::new();
@@ -112,7 +141,7 @@ impl Usage {
         for r in &alloc.rows {
             let key = (r.workload.0, r.cluster.0, r.period);
             *used.entry(key).or_insert(0.0) += r.chip_hours;
-            *carried.entry(key).or_insert(0.0) += ROW_ROUNDOFF;
+            *carried.entry(key).or_insert(0.0) += tolerance.row_chip_hours;
         }
         let mut u = Usage {
             used,
@@ -160,11 +189,11 @@ struct Audit<'a> {
 }
 
 impl<'a> Audit<'a> {
-    fn new(s: &'a Scenario, alloc: &Allocation) -> Audit<'a> {
+    fn new(s: &'a Scenario, alloc: &Allocation, tolerance: Tolerance) -> Audit<'a> {
         Audit {
             s,
             periods: s.horizon.len(),
-            u: Usage::new(s, alloc),
+            u: Usage::new(s, alloc, tolerance),
             findings: Vec::new(),
             costs: Costs::default(),
         }

@@ -299,6 +299,8 @@ impl Audit<'_> {
                 continue;
             };
             let (mut total, mut served, mut unmet_total, mut penalty) = (0.0, 0.0, 0.0, 0.0);
+            // Everything unmet, within the tolerance or not: the table shows the real figure.
+            let mut unmet_all = 0.0;
             let mut short_periods = Vec::new();
             for t in 0..self.periods {
                 let d = demand[t];
@@ -307,12 +309,15 @@ impl Audit<'_> {
                 let unmet = (d - output).max(0.0);
                 total += d;
                 served += got;
+                unmet_all += unmet;
+                // Unmet demand is billed as it is; only a must-serve breach needs to exceed the
+                // round-off the rows may carry.
+                if let Some(p) = unmet_penalty {
+                    penalty += p * unmet;
+                }
                 if unmet > slack(d, self.u.output_carried[w][t]) {
                     unmet_total += unmet;
                     short_periods.push(t + 1);
-                    if let Some(p) = unmet_penalty {
-                        penalty += p * unmet;
-                    }
                 }
             }
             if unmet_penalty.is_none() && !short_periods.is_empty() {
@@ -339,7 +344,7 @@ impl Audit<'_> {
                 unit: unit.clone(),
                 demand: total,
                 served,
-                unmet: unmet_total,
+                unmet: unmet_all,
                 penalty_usd: penalty,
                 must_serve: unmet_penalty.is_none(),
             });

@@ -172,7 +172,7 @@ pub struct InferenceStatus {
     pub demand: f64,
     /// Total served (at most the demand in each period).
     pub served: f64,
-    /// Total unmet.
+    /// Total unmet: everything not served, including what the tolerance lets pass.
     pub unmet: f64,
     /// Penalty for unmet demand, USD.
     pub penalty_usd: f64,
@@ -259,6 +259,8 @@ pub struct ScheduleRow {
 /// The audit of one allocation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditReport {
+    /// Round-off allowed per allocation row in every rule.
+    pub tolerance: super::Tolerance,
     /// Violations of hard rules, then billed shortfalls.
     pub findings: Vec<Finding>,
     /// Costs.

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use super::Validator;
+use crate::error::fmt_value;
 use crate::model::Chip;
-use crate::schema::{ChipSpec, ReferenceData, ScenarioFile};
+use crate::schema::{id_problem, ChipSpec, ReferenceData, ScenarioFile};
 
 impl Validator<'_> {
     /// The reference chips followed by the file's own `[[chips]]`.
@@ -36,11 +37,19 @@ impl Validator<'_> {
                 );
                 continue;
             }
+            if let Some(why) = id_problem(&c.id) {
+                self.push(
+                    format!("{path}.id"),
+                    None,
+                    format!("chip id {:?} {why}", c.id),
+                    "give the chip an id without surrounding whitespace or control characters",
+                );
+            }
             if !(c.bf16_tflops.is_finite() && c.bf16_tflops > 0.0) {
                 self.push(
                     format!("{path}.bf16_tflops"),
                     None,
-                    format!("{} TFLOPS", c.bf16_tflops),
+                    format!("{} TFLOPS", fmt_value(c.bf16_tflops)),
                     "give a positive finite number",
                 );
             }
@@ -49,7 +58,7 @@ impl Validator<'_> {
                     self.push(
                         format!("{path}.fp8_tflops"),
                         None,
-                        format!("{fp8} TFLOPS"),
+                        format!("{} TFLOPS", fmt_value(fp8)),
                         "give a positive finite number or leave it out",
                     );
                 }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{finite_nonneg, list, parse_date, Validator};
+use super::{finite_nonneg, list, one_of, parse_date, Validator};
 use crate::model::{Cluster, ContractId, Horizon};
 use crate::schema::{ClusterSpec, ContractSpec};
 
@@ -91,10 +91,7 @@ impl Validator<'_> {
                         format!("{path}.contract"),
                         at,
                         format!("cluster \"{id}\": unknown contract \"{name}\""),
-                        format!(
-                            "use one of {}",
-                            list(contract_index.keys().map(String::as_str))
-                        ),
+                        one_of(contract_index.keys().map(String::as_str), "contracts", name),
                     );
                     None
                 }

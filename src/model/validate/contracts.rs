@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::{finite_nonneg, list, parse_date, Validator};
+use super::{finite_nonneg, one_of, parse_date, Validator};
+use crate::error::fmt_value;
 use crate::model::{
     Cluster, ClusterId, Contract, ContractId, Horizon, SpendFloor, UtilizationFloor,
 };
@@ -36,7 +37,7 @@ impl Validator<'_> {
             self.push(
                 format!("{path}.discount"),
                 at,
-                format!("discount {}", c.discount),
+                format!("discount {}", fmt_value(c.discount)),
                 "give a fraction from 0 to below 1 (0.15 = 15%)",
             );
         }
@@ -44,7 +45,7 @@ impl Validator<'_> {
             self.push(
                 format!("{path}.inference_revenue_share"),
                 at,
-                format!("share {}", c.inference_revenue_share),
+                format!("share {}", fmt_value(c.inference_revenue_share)),
                 "give a fraction from 0 to 1",
             );
         }
@@ -141,7 +142,7 @@ impl Validator<'_> {
                 self.push(
                     format!("{p}.min_fraction"),
                     at,
-                    format!("fraction {}", u.min_fraction),
+                    format!("fraction {}", fmt_value(u.min_fraction)),
                     "give a fraction from 0 to 1 (0.8 = 80%)",
                 );
             }
@@ -164,9 +165,10 @@ impl Validator<'_> {
                     format!("{p}.cluster"),
                     at,
                     format!("unknown cluster \"{}\"", u.cluster),
-                    format!(
-                        "use one of {}",
-                        list(cluster_index.keys().map(String::as_str))
+                    one_of(
+                        cluster_index.keys().map(String::as_str),
+                        "clusters",
+                        &u.cluster,
                     ),
                 ),
             }

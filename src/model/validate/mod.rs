@@ -8,9 +8,10 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::error::{LoadError, Problem, SourceText};
+use crate::document::{deserialize_all, format_error, Document};
+use crate::error::{fmt_value, LoadError, Problem, SourceText};
 use crate::model::{Cluster, Contract, Horizon, Scenario, Workload, REFERENCE_DATA};
-use crate::schema::{PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
+use crate::schema::{id_problem, PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
 
 mod chips;
 mod clusters;
@@ -18,6 +19,7 @@ mod contracts;
 mod dependencies;
 mod fit;
 mod horizon;
+mod magnitudes;
 mod workloads;
 
 impl Scenario {
@@ -31,11 +33,16 @@ impl Scenario {
     }
 
     /// Parses and validates scenario text; `file` names it in messages.
+    ///
+    /// Every problem is reported in one run: format problems (unknown keys, values of the wrong
+    /// type) with the nearest valid spelling, and, where the rest of the file can still be
+    /// read, every rule problem, each at the line of the field it is about.
     pub fn from_toml(text: &str, file: &Path) -> Result<Scenario, LoadError> {
-        let parsed: ScenarioFile = toml::from_str(text).map_err(|e| LoadError::Syntax {
-            file: file.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let doc = Document::parse(text, file)?;
+        let collected = deserialize_all::<ScenarioFile>(&doc, text);
+        let Some(parsed) = collected.value else {
+            return Err(format_error(file, &collected.problems, &[]));
+        };
         let reference: ReferenceData =
             toml::from_str(REFERENCE_DATA).expect("data/chips.toml is checked by a test");
         let mut v = Validator {
@@ -43,11 +50,20 @@ impl Scenario {
             problems: Vec::new(),
         };
         let scenario = v.scenario(&parsed, &reference, file);
+        let mut problems = v.problems;
+        for p in &mut problems {
+            if let Some((line, column)) = doc.place(&p.path) {
+                (p.line, p.column) = (Some(line), Some(column));
+            }
+        }
         match scenario {
-            Some(s) if v.problems.is_empty() => Ok(s),
+            _ if !collected.problems.is_empty() => {
+                Err(format_error(file, &collected.problems, &problems))
+            }
+            Some(s) if problems.is_empty() => Ok(s),
             _ => Err(LoadError::Invalid {
                 file: file.to_path_buf(),
-                problems: v.problems,
+                problems,
             }),
         }
     }
@@ -70,7 +86,7 @@ fn finite_nonneg(
         problems.push(Problem::new(
             path,
             at,
-            format!("{what} is {x}"),
+            format!("{what} is {}", fmt_value(x)),
             "give a finite number of 0 or more",
         ));
         false
@@ -101,6 +117,7 @@ impl<'a> Validator<'a> {
         file: &Path,
     ) -> Option<Scenario> {
         let horizon = self.horizon(f)?;
+        self.magnitudes(f);
         let chips = self.chips(f, reference);
         let chip_index: HashMap<&str, usize> = chips
             .iter()
@@ -193,7 +210,20 @@ impl<'a> Validator<'a> {
                     "empty id",
                     "give every entry a non-empty id",
                 );
-            } else if let Some(first) = index.insert(id.to_string(), k) {
+                continue;
+            }
+            if let Some(why) = id_problem(id) {
+                self.push(
+                    format!("{table}[{k}].id"),
+                    at,
+                    format!("id {id:?} {why}"),
+                    format!(
+                        "write it as {:?}: ids are written to schedule.csv, whose cells are read back trimmed, and may not hold control characters",
+                        id.trim().replace(char::is_control, "")
+                    ),
+                );
+            }
+            if let Some(first) = index.insert(id.to_string(), k) {
                 index.insert(id.to_string(), first);
                 self.push(
                     format!("{table}[{k}].id"),
@@ -244,7 +274,7 @@ impl<'a> Validator<'a> {
                 self.push(
                     path,
                     at,
-                    format!("{what} in period {} is {x}", t + 1),
+                    format!("{what} in period {} is {}", t + 1, fmt_value(*x)),
                     "give finite numbers of 0 or more",
                 );
                 return vec![0.0; n];
@@ -302,6 +332,18 @@ impl<'a> Validator<'a> {
             },
         }
     }
+}
+
+/// The help for a reference to an unknown `table` entry: the ids to choose from or, when there
+/// are none, how to define one (`[[contracts]]` with `id = "name"`, ...).
+fn one_of<'s>(items: impl Iterator<Item = &'s str>, table: &str, name: &str) -> String {
+    let mut items = items.peekable();
+    if items.peek().is_none() {
+        return format!(
+            "none is defined: add a [[{table}]] table with id = {name:?} (see docs/format.md), or remove the reference"
+        );
+    }
+    format!("use one of {}", list(items))
 }
 
 fn list<'s>(items: impl Iterator<Item = &'s str>) -> String {

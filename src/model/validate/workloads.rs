@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{finite_nonneg, list, Validator};
+use crate::error::fmt_value;
 use crate::model::{Chip, Cluster, Demand, Horizon, Workload, WorkloadId};
 use crate::schema::WorkloadSpec;
 
@@ -152,7 +153,7 @@ impl Validator<'_> {
                 self.push(
                     format!("{path}.max_chips"),
                     at,
-                    format!("max_chips is {m}"),
+                    format!("max_chips is {}", fmt_value(m)),
                     "give a positive number or leave it out for no limit",
                 );
             }
@@ -183,7 +184,7 @@ impl Validator<'_> {
                 self.push(
                     format!("{path}.mfu.{key}"),
                     at,
-                    format!("MFU {m}"),
+                    format!("MFU {}", fmt_value(*m)),
                     "give a fraction above 0 and at most 1 (0.4 = 40%)",
                 );
             }
@@ -246,7 +247,7 @@ impl Validator<'_> {
                         self.push(
                             format!("{path}.throughput.{key}"),
                             at,
-                            format!("throughput {thr}"),
+                            format!("throughput {}", fmt_value(*thr)),
                             "give a positive number of demand units per chip-hour",
                         );
                     } else if w.chips.as_ref().is_none_or(|names| names.contains(key)) {
@@ -316,10 +317,18 @@ impl Validator<'_> {
             }
         };
         if !(work.is_finite() && work > 0.0) && self.problems.len() == ran_before {
+            // Name the field the user wrote: chip-hours are not PFLOP.
+            let (field, shown) = match (&w.work_pflop, &w.work_chip_hours) {
+                (None, Some(r)) => (
+                    "work_chip_hours.chip_hours",
+                    format!("work is {} chip-hours", fmt_value(r.chip_hours)),
+                ),
+                _ => ("work_pflop", format!("work is {} PFLOP", fmt_value(work))),
+            };
             self.push(
-                format!("{path}.work_pflop"),
+                format!("{path}.{field}"),
                 at,
-                format!("work is {work} PFLOP"),
+                shown,
                 "give a positive, finite amount of work",
             );
         }
