@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use capplan::export::{self, ExportFormat};
 use capplan::generate::{generate, GenerateError, GenerateOptions};
 use capplan::model::Scenario;
+use capplan::output::{self, OutputError};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
@@ -162,20 +162,34 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // An output that cannot be written (a full disk, a read-only folder) is the user's to
+        // fix, like a bad input file: exit 2 with the path and the fix.
+        Err(e) if e.downcast_ref::<OutputError>().is_some() => {
+            say(format_args!("error: {e:#}"));
+            ExitCode::from(exit::BAD_INPUT)
+        }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            say(format_args!("error: {e:#}"));
             ExitCode::from(exit::INTERNAL)
         }
     }
 }
 
-/// Writes a report to stdout. A reader that stops early (`| head`) is not an error.
+/// Prints a line on stderr. A closed or full stderr is ignored: there is nowhere left to say so.
+fn say(message: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+/// Writes a report to stdout. A reader that stops early (`| head`) is not an error; a full disk
+/// is ([`OutputError`], exit 2).
 fn emit(bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other.context("cannot write to stdout")?),
+        Err(e) => Err(OutputError::new("standard output", e).into()),
+        Ok(()) => Ok(()),
     }
 }
 
@@ -198,7 +212,7 @@ fn init_tracing(verbose: u8) {
 /// Loads a scenario, printing its problems and returning the exit code on failure.
 fn load(model: &Path) -> Result<Scenario, u8> {
     Scenario::from_file(model).map_err(|e| {
-        eprintln!("error: {e}");
+        say(format_args!("error: {e}"));
         exit::BAD_INPUT
     })
 }
@@ -208,15 +222,18 @@ fn validate(model: &Path) -> anyhow::Result<u8> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    println!(
-        "{}: valid: {} periods, {} clusters, {} workloads ({} dependencies), {} contracts",
-        model.display(),
-        s.horizon.len(),
-        s.clusters.len(),
-        s.workloads.len(),
-        s.dag.edge_count(),
-        s.contracts.len()
-    );
+    emit(
+        format!(
+            "{}: valid: {} periods, {} clusters, {} workloads ({} dependencies), {} contracts\n",
+            model.display(),
+            s.horizon.len(),
+            s.clusters.len(),
+            s.workloads.len(),
+            s.dag.edge_count(),
+            s.contracts.len()
+        )
+        .as_bytes(),
+    )?;
     Ok(exit::OK)
 }
 
@@ -234,19 +251,69 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Err(e @ GenerateError::BadArgument(_)) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             Ok(exit::BAD_INPUT)
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// Everything about the command line and the output paths that can be refused before the
+/// scenario is read and solved: exit 2 instead of a failure after a long solve.
+fn preflight(args: &PlanArgs) -> Result<Option<ExportFormat>, String> {
+    if args.solver == SolverArg::Highs && !Backend::Highs.is_compiled() {
+        return Err(capplan::solver::SolverError::NotCompiled("highs").to_string());
+    }
+    let Some(path) = args.export.as_deref() else {
+        return Ok(None);
+    };
+    let format = ExportFormat::from_path(path).map_err(|e| e.to_string())?;
+    if path.is_dir() {
+        return Err(format!(
+            "--export {}: is a folder\n    help: name a file ending in .mps or .lp",
+            path.display()
+        ));
+    }
+    if same_file(path, &args.model) {
+        return Err(format!(
+            "--export {}: is the scenario file itself, which the program would overwrite\n    help: name another file for the program",
+            path.display()
+        ));
+    }
+    if let Some(dir) = &args.out {
+        if ["schedule.csv", "plan.json"]
+            .iter()
+            .any(|n| same_file(path, &dir.join(n)))
+        {
+            return Err(format!(
+                "--export {}: is one of the files --out writes\n    help: name another file for the program",
+                path.display()
+            ));
+        }
+    }
+    Ok(Some(format))
+}
+
+/// Whether two paths name the same existing file, or the same new file in the same folder.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| {
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = std::fs::canonicalize(dir.unwrap_or(Path::new("."))).ok()?;
+            Some(dir.join(p.file_name()?))
+        })
+    };
+    matches!((canonical(a), canonical(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The names `--out` writes, the document last.
+const OUT_FILES: [&str; 2] = ["schedule.csv", "plan.json"];
+
 fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
-    let export_format = match args.export.as_deref().map(ExportFormat::from_path) {
-        None => None,
-        Some(Ok(f)) => Some(f),
-        Some(Err(e)) => {
-            eprintln!("error: {e}");
+    let export_format = match preflight(&args) {
+        Ok(f) => f,
+        Err(message) => {
+            say(format_args!("error: {message}"));
             return Ok(exit::BAD_INPUT);
         }
     };
@@ -256,6 +323,9 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let load_seconds = started.elapsed().as_secs_f64();
+    if let Some(dir) = &args.out {
+        output::prepare_folder(dir, &OUT_FILES)?;
+    }
     let opts = PlanOptions {
         backend: match args.solver {
             SolverArg::Auto => None,
@@ -271,29 +341,28 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         },
     };
     // The program is exported before it is solved, so a long solve can be inspected meanwhile.
-    let mut exported: Option<std::io::Result<()>> = None;
+    let mut exported: Option<Result<(), OutputError>> = None;
     let mut export_seconds = 0.0;
     let planned = plan_inspecting(&scenario, &opts, |formulation| {
         if let (Some(path), Some(format)) = (&args.export, export_format) {
             let t = Instant::now();
             let text = export::export(formulation, format);
-            exported = Some(report::write_atomic(path, text.as_bytes()));
+            exported = Some(output::write_atomic(path, text.as_bytes()));
             export_seconds = t.elapsed().as_secs_f64();
             tracing::info!(file = %path.display(), seconds = export_seconds, "exported the program");
         }
     });
-    if let (Some(Err(e)), Some(path)) = (&exported, &args.export) {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return Ok(exit::BAD_INPUT);
+    if let Some(Err(e)) = exported {
+        return Err(e.into());
     }
     let mut outcome = match planned {
         Ok(o) => o,
         Err(PlanError::Solver(e)) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             return Ok(exit::BAD_INPUT);
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             return Ok(exit::INTERNAL);
         }
     };
@@ -333,9 +402,10 @@ fn solver_mut(outcome: &mut PlanOutcome) -> &mut capplan::plan::SolverInfo {
     }
 }
 
-/// Writes `schedule.csv` and `plan.json`; only a plan has a schedule, so an infeasible outcome
-/// writes `plan.json` alone. `write` seconds count the export and everything written here; the
-/// copy inside `plan.json` cannot count writing `plan.json` itself, the report on stdout does.
+/// Writes `schedule.csv` and `plan.json` as one set ([`output::replace_set`]); only a plan has a
+/// schedule, so an infeasible outcome writes `plan.json` and removes a previous run's
+/// `schedule.csv`. `write` seconds count the export and the rendering here; the copy inside
+/// `plan.json` cannot count writing `plan.json` itself, the report on stdout does.
 fn write_outputs(
     dir: &Path,
     scenario: &Scenario,
@@ -343,20 +413,17 @@ fn write_outputs(
     export_seconds: f64,
 ) -> anyhow::Result<()> {
     let t = Instant::now();
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    if let PlanOutcome::Planned { audit, .. } = &*outcome {
-        let csv = report::schedule_csv(&audit.schedule);
-        let path = dir.join("schedule.csv");
-        report::write_atomic(&path, &csv)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    let csv = match &*outcome {
+        PlanOutcome::Planned { audit, .. } => Some(report::schedule_csv(&audit.schedule)),
+        _ => None,
+    };
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
-    let doc = report::plan_document(scenario, outcome);
-    let json = serde_json::to_vec_pretty(&doc)?;
-    let path = dir.join("plan.json");
-    report::write_atomic(&path, &json)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let json = serde_json::to_vec_pretty(&report::plan_document(scenario, outcome))?;
+    let [schedule, plan] = OUT_FILES;
+    match &csv {
+        Some(csv) => output::replace_set(dir, &[(schedule, csv), (plan, &json)], &[])?,
+        None => output::replace_set(dir, &[(plan, &json)], &[schedule])?,
+    }
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     Ok(())
 }
@@ -369,7 +436,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
     let allocation = match capplan::allocation_io::read_allocation(&scenario, &args.allocation) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             return Ok(exit::BAD_INPUT);
         }
     };

@@ -4,7 +4,6 @@
 //! the one place that turns them into text.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
@@ -274,30 +273,6 @@ pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
         w.serialize(r).expect("writing CSV to memory cannot fail");
     }
     w.into_inner().expect("writing CSV to memory cannot fail")
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder, so a reader never
-/// sees a partly written file and a failure leaves nothing behind.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// A plain text table with aligned columns; numeric-looking cells are right-aligned.
