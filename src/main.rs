@@ -264,6 +264,22 @@ fn preflight(args: &PlanArgs) -> Result<Option<ExportFormat>, String> {
     if args.solver == SolverArg::Highs && !Backend::Highs.is_compiled() {
         return Err(capplan::solver::SolverError::NotCompiled("highs").to_string());
     }
+    if let Some(t) = args.time_limit {
+        if !(t.is_finite() && t > 0.0 && t <= MAX_TIME_LIMIT) {
+            return Err(format!(
+                "--time-limit {}: give a positive number of seconds up to {MAX_TIME_LIMIT} (about 11.6 days)\n    help: leave --time-limit out to run until the plan is proven optimal",
+                report::display_num(t)
+            ));
+        }
+    }
+    if let Some(g) = args.mip_gap {
+        if !(g.is_finite() && (0.0..=1.0).contains(&g)) {
+            return Err(format!(
+                "--mip-gap {}: give a fraction from 0 to 1 (0.01 = 1%)\n    help: 0 asks for the optimum, 1 accepts the first plan found",
+                report::display_num(g)
+            ));
+        }
+    }
     let Some(path) = args.export.as_deref() else {
         return Ok(None);
     };
@@ -305,6 +321,11 @@ fn same_file(a: &Path, b: &Path) -> bool {
     };
     matches!((canonical(a), canonical(b)), (Some(x), Some(y)) if x == y)
 }
+
+/// The longest `--time-limit`, seconds. Longer limits are refused rather than capped: a limit
+/// is a promise about when the run ends, and the deadline must fit an `Instant` on every
+/// platform (`1e19` seconds overflows one).
+const MAX_TIME_LIMIT: f64 = 1e6;
 
 /// The names `--out` writes, the document last.
 const OUT_FILES: [&str; 2] = ["schedule.csv", "plan.json"];

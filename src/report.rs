@@ -667,3 +667,30 @@ pub fn chips_in_use_text(scenario: &Scenario, schedule: &[ScheduleRow]) -> Strin
         t.render()
     )
 }
+
+/// A number for people: rounded to 12 significant digits, then printed in its shortest form
+/// (`5.373`, not `5.373000000000001`), in exponent form from 1e15 up and below 1e-6 (`1e300`,
+/// not 301 digits).
+pub fn display_num(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let r = round_sig(x);
+    if (1e-6..1e15).contains(&r.abs()) {
+        format!("{r}")
+    } else {
+        format!("{r:e}")
+    }
+}
+
+/// `x` rounded to 12 significant digits: the float noise of a sum or a product
+/// (`547151.5099999998`) goes, every digit a plan can mean stays.
+pub fn round_sig(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}

@@ -216,3 +216,60 @@ fn a_closed_stdout_is_not_a_panic() {
         assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn huge_time_limits_and_gaps_are_refused_with_exit_2_not_a_panic() {
+    for (option, value, says) in [
+        ("--time-limit", "1e300", "up to 1000000"),
+        ("--time-limit", "1e19", "up to 1000000"),
+        ("--time-limit", "inf", "up to 1000000"),
+        ("--mip-gap", "1e39", "from 0 to 1"),
+        ("--mip-gap", "2", "from 0 to 1"),
+    ] {
+        let o = capplan(&["plan", "models/aws-frontier-2027q1.toml", option, value]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 2, "{option} {value}: {e}");
+        assert!(e.contains(option) && e.contains(says), "{e}");
+        assert!(!e.contains("panicked"), "{e}");
+    }
+    // The largest accepted values plan as usual (a MILP: the microlp branch and bound with its
+    // deadline, in the default build).
+    let o = capplan(&[
+        "plan",
+        "models/aws-frontier-2027q1.toml",
+        "--time-limit",
+        "1e6",
+        "--mip-gap",
+        "1",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_panic_for_check_and_json() {
+    for args in [
+        &[
+            "check",
+            "tests/data/check-small.toml",
+            "tests/data/check-small.csv",
+        ][..],
+        &[
+            "check",
+            "tests/data/check-small.toml",
+            "tests/data/check-small.csv",
+            "--format",
+            "csv",
+        ],
+        &["plan", "models/tutorial.toml", "--format", "json"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = bin().args(args).stdout(writer).output().unwrap();
+        assert!(
+            o.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+}
