@@ -529,8 +529,12 @@ fn render(
     );
     let _ = writeln!(
         out,
-        "description = \"Synthetic fleet: {} workloads, {} clusters, {} weeks, {} dependencies (seed {})\"\n",
-        o.workloads, o.clusters, o.periods, o.edges, o.seed
+        "description = \"Synthetic fleet: {}, {}, {}, {} (seed {})\"\n",
+        crate::report::count_s(o.workloads, "workload"),
+        crate::report::count_s(o.clusters, "cluster"),
+        crate::report::count_s(o.periods, "week"),
+        crate::report::count(o.edges, "dependency", "dependencies"),
+        o.seed
     );
     let _ = writeln!(
         out,

@@ -204,9 +204,18 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(use_color(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .with_target(false)
         .init();
+}
+
+/// Colours on a terminal, unless `NO_COLOR` is set to anything but the empty string
+/// (<https://no-color.org>).
+fn use_color(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Loads a scenario, printing its problems and returning the exit code on failure.
@@ -224,13 +233,13 @@ fn validate(model: &Path) -> anyhow::Result<u8> {
     };
     emit(
         format!(
-            "{}: valid: {} periods, {} clusters, {} workloads ({} dependencies), {} contracts\n",
+            "{}: valid: {}, {}, {} ({}), {}\n",
             model.display(),
-            s.horizon.len(),
-            s.clusters.len(),
-            s.workloads.len(),
-            s.dag.edge_count(),
-            s.contracts.len()
+            report::count_s(s.horizon.len(), "period"),
+            report::count_s(s.clusters.len(), "cluster"),
+            report::count_s(s.workloads.len(), "workload"),
+            report::count(s.dag.edge_count(), "dependency", "dependencies"),
+            report::count_s(s.contracts.len(), "contract")
         )
         .as_bytes(),
     )?;
@@ -395,13 +404,9 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     }
     match args.format {
         Format::Table => emit(report::plan_text(&scenario, &outcome).as_bytes())?,
-        Format::Json => emit(
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&report::plan_document(&scenario, &outcome))?
-            )
-            .as_bytes(),
-        )?,
+        Format::Json => emit(&report::json_pretty(&report::plan_document(
+            &scenario, &outcome,
+        ))?)?,
     }
     Ok(match outcome {
         PlanOutcome::Planned { .. } => exit::OK,
@@ -439,7 +444,7 @@ fn write_outputs(
         _ => None,
     };
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
-    let json = serde_json::to_vec_pretty(&report::plan_document(scenario, outcome))?;
+    let json = report::json_pretty(&report::plan_document(scenario, outcome))?;
     let [schedule, plan] = OUT_FILES;
     match &csv {
         Some(csv) => output::replace_set(dir, &[(schedule, csv), (plan, &json)], &[])?,
@@ -466,19 +471,26 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
         CheckFormat::Table => {
             emit(report::check_text(&scenario, &args.allocation, &audit).as_bytes())?
         }
-        CheckFormat::Json => emit(
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&report::check_document(
-                    &scenario,
-                    &args.allocation,
-                    &audit
-                ))?
-            )
-            .as_bytes(),
-        )?,
+        CheckFormat::Json => emit(&report::json_pretty(&report::check_document(
+            &scenario,
+            &args.allocation,
+            &audit,
+        ))?)?,
         CheckFormat::Csv => emit(&report::findings_csv(&audit.findings))?,
     }
     let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);
     Ok(if failed { exit::VIOLATIONS } else { exit::OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::use_color;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some("".into())));
+        assert!(!use_color(true, Some("1".into())));
+        assert!(!use_color(false, None));
+    }
 }

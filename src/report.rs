@@ -232,7 +232,7 @@ pub fn findings_csv(findings: &[Finding]) -> Vec<u8> {
             f.cluster.as_deref().unwrap_or(""),
             f.contract.as_deref().unwrap_or(""),
             &periods,
-            &f.amount.to_string(),
+            &round_sig(f.amount).to_string(),
             &f.unit,
             &f.message,
         ])
@@ -266,13 +266,60 @@ pub fn check_text(scenario: &Scenario, allocation: &Path, a: &AuditReport) -> St
     out
 }
 
-/// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`.
+/// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`;
+/// numbers rounded to 12 significant digits ([`round_sig`]).
 pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "period",
+        "period_start",
+        "cluster",
+        "provider",
+        "chip",
+        "workload",
+        "chip_hours",
+        "cost_usd",
+    ])
+    .expect("writing CSV to memory cannot fail");
     for r in rows {
-        w.serialize(r).expect("writing CSV to memory cannot fail");
+        w.write_record([
+            r.period.to_string().as_str(),
+            &r.period_start,
+            &r.cluster,
+            &r.provider,
+            &r.chip,
+            &r.workload,
+            &round_sig(r.chip_hours).to_string(),
+            &round_sig(r.cost_usd).to_string(),
+        ])
+        .expect("writing CSV to memory cannot fail");
     }
     w.into_inner().expect("writing CSV to memory cannot fail")
+}
+
+/// A JSON document, pretty-printed, with every fractional number rounded to 12 significant
+/// digits ([`round_sig`]): `5.373`, not `5.372999999999999`; integers are left alone.
+pub fn json_pretty<T: Serialize>(doc: &T) -> serde_json::Result<Vec<u8>> {
+    fn tidy(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                if let Some(x) = n
+                    .as_f64()
+                    .and_then(|x| serde_json::Number::from_f64(round_sig(x)))
+                {
+                    *n = x;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(tidy),
+            serde_json::Value::Object(map) => map.values_mut().for_each(tidy),
+            _ => {}
+        }
+    }
+    let mut value = serde_json::to_value(doc)?;
+    tidy(&mut value);
+    let mut out = serde_json::to_vec_pretty(&value)?;
+    out.push(b'\n');
+    Ok(out)
 }
 
 /// A plain text table with aligned columns; numeric-looking cells are right-aligned.
@@ -367,8 +414,11 @@ pub fn solver_text(s: &SolverInfo) -> String {
     );
     let _ = writeln!(
         out,
-        "  model: {} variables ({} integer), {} constraints, {} nonzeros",
-        s.variables, s.integer_variables, s.constraints, s.nonzeros
+        "  model: {} ({} integer), {}, {}",
+        count_s(s.variables, "variable"),
+        s.integer_variables,
+        count_s(s.constraints, "constraint"),
+        count_s(s.nonzeros, "nonzero")
     );
     let t = &s.timings;
     let _ = writeln!(
@@ -590,8 +640,8 @@ pub fn plan_text(scenario: &Scenario, outcome: &PlanOutcome) -> String {
     let h = &scenario.horizon;
     let _ = writeln!(
         out,
-        "Horizon: {} periods of one {} from {}\n",
-        h.len(),
+        "Horizon: {} of one {} from {}\n",
+        count_s(h.len(), "period"),
         h.length.as_str(),
         h.periods[0].start
     );
@@ -693,4 +743,19 @@ pub fn round_sig(x: f64) -> f64 {
         return x;
     }
     format!("{x:.11e}").parse().unwrap_or(x)
+}
+
+/// `n` and a noun, singular for one (`1 period`, `2 periods`); `plural` is the noun for every
+/// other count.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// `n` and a noun made plural with an `s`.
+pub fn count_s(n: usize, singular: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {singular}s")
+    }
 }

@@ -273,3 +273,177 @@ fn a_closed_stdout_is_not_a_panic_for_check_and_json() {
         assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// The `-v` log of `plan` as a terminal shows it (through `script`, which gives the program a
+/// pseudo-terminal), with `NO_COLOR` set to `no_color` or unset.
+fn log_on_a_terminal(no_color: Option<&str>) -> Option<Vec<u8>> {
+    let inner = format!(
+        "'{}' -v plan models/tutorial.toml > /dev/null",
+        env!("CARGO_BIN_EXE_capplan")
+    );
+    let mut c = Command::new("script");
+    c.args(["-qec", &inner, "/dev/null"])
+        .current_dir(common::root())
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG");
+    if let Some(v) = no_color {
+        c.env("NO_COLOR", v);
+    }
+    let o = c.output().ok().filter(|o| o.status.success())?;
+    Some(o.stdout)
+}
+
+#[test]
+fn no_color_turns_off_the_colours_of_the_log_on_a_terminal() {
+    let Some(coloured) = log_on_a_terminal(None) else {
+        eprintln!("skipped: no `script` command to give the program a terminal");
+        return;
+    };
+    let escape = |b: &[u8]| b.contains(&0x1b);
+    assert!(escape(&coloured), "no colours on a terminal at all");
+    let plain = log_on_a_terminal(Some("1")).unwrap();
+    assert!(
+        !plain.is_empty() && !escape(&plain),
+        "{}",
+        String::from_utf8_lossy(&plain)
+    );
+    // An empty NO_COLOR does not count (no-color.org).
+    assert!(escape(&log_on_a_terminal(Some("")).unwrap()));
+}
+
+const ONE_OF_EACH: &str = r#"
+[horizon]
+start = "2027-01-04"
+period = "week"
+periods = 1
+
+[[clusters]]
+id = "h100"
+provider = "aws"
+chip = "h100"
+chips = 8
+billing = "per-use"
+usd_per_chip_hour = 6.88
+price_basis = "on-demand"
+contract = "c"
+
+[[contracts]]
+id = "c"
+provider = "aws"
+start = "2027-01-01"
+end = "2027-12-31"
+discount = 0.1
+baseline = "on-demand"
+
+[[workloads]]
+id = "ft"
+kind = "post-training"
+work_chip_hours = { chip = "h100", chip_hours = 100 }
+"#;
+
+#[test]
+fn counts_of_one_are_singular() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("one.toml");
+    std::fs::write(&model, ONE_OF_EACH).unwrap();
+    let o = capplan(&["validate", s(&model)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .ends_with("valid: 1 period, 1 cluster, 1 workload (0 dependencies), 1 contract\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = capplan(&["plan", s(&model)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Horizon: 1 period of one week from 2027-01-04"),
+        "{}",
+        stdout(&o)
+    );
+    let o = capplan(&[
+        "generate",
+        "--workloads",
+        "4",
+        "--clusters",
+        "1",
+        "--periods",
+        "1",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("4 workloads, 1 cluster, 1 week, 0 dependencies"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// Every decimal number in `text` with more than 12 significant digits: float noise.
+fn noisy_numbers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                i += 1;
+            }
+            let number = &text[start..i];
+            let digits = number.trim_start_matches(['0', '.']).replace('.', "");
+            if number.contains('.') && digits.trim_end_matches('0').len() > 12 {
+                out.push(number.to_string());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn printed_numbers_carry_no_float_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    for model in common::shipped_models() {
+        let m = s(&model);
+        let name = model.file_stem().unwrap().to_str().unwrap();
+        let out = dir.path().join(name);
+        let mut texts = Vec::new();
+        for args in [
+            &["plan", m][..],
+            &["plan", m, "--format", "json"],
+            &["plan", m, "--out", s(&out)],
+        ] {
+            texts.push((format!("{args:?}"), stdout(&capplan(args))));
+        }
+        for file in ["schedule.csv", "plan.json"] {
+            let Ok(text) = std::fs::read_to_string(out.join(file)) else {
+                continue;
+            };
+            texts.push((format!("{name}/{file}"), text));
+            let path = out.join(file);
+            for format in ["table", "json", "csv"] {
+                let args = ["check", m, s(&path), "--format", format];
+                texts.push((format!("{args:?}"), stdout(&capplan(&args))));
+            }
+        }
+        for (what, text) in texts {
+            let noisy = noisy_numbers(&text);
+            assert!(noisy.is_empty(), "{what}: {noisy:?}");
+        }
+    }
+}
+
+#[test]
+fn the_public_rate_shown_is_the_rate_given() {
+    let o = capplan(&["plan", "models/tutorial.toml", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let aws = doc["prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["provider"] == "aws")
+        .unwrap();
+    // models/tutorial.toml: trn2 at $5.373 on demand.
+    assert_eq!(aws["public_usd_per_chip_hour"].as_f64(), Some(5.373));
+}
