@@ -355,16 +355,13 @@ pub fn allocation_from_plan_json(
         }
     }
     let resolver = Resolver::new(scenario);
+    let lines = LineIndex::new(text);
     let mut rows = Rows::default();
     for (i, raw) in schedule.iter().enumerate() {
         // The raw value borrows from `text`: its offset gives the entry's line, and the offset of
         // a field's key inside it the field's line.
         let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        let position = |at: usize| {
-            let line = text[..at].matches('\n').count() + 1;
-            let column = text[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1;
-            Some((line, column))
-        };
+        let position = |at: usize| Some(lines.position(at));
         let at = position(offset);
         let at_field = |field: &str| {
             raw.get()
@@ -421,6 +418,37 @@ pub fn allocation_from_plan_json(
         rows.push(period, cluster, workload, chip_hours);
     }
     rows.finish(file)
+}
+
+/// Line and column of byte offsets in a text: the line starts are found once, each position
+/// by binary search (counting newlines from the start for every entry made `check` of a large
+/// plan.json quadratic).
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of the start of every line.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `text`.
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of byte offset `at`.
+    pub fn position(&self, at: usize) -> (usize, usize) {
+        let at = at.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= at);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..at)
+            .map_or(at - start, |t| t.chars().count());
+        (line, column + 1)
+    }
 }
 
 /// A message and a fix.
@@ -565,6 +593,20 @@ fn parse_chip_hours(v: &str) -> Result<f64, Bad> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_gives_lines_and_columns_in_characters() {
+        let text = "ab\n\nçd\nx";
+        let lines = LineIndex::new(text);
+        assert_eq!(lines.position(0), (1, 1));
+        assert_eq!(lines.position(2), (1, 3));
+        assert_eq!(lines.position(3), (2, 1));
+        assert_eq!(lines.position(4), (3, 1));
+        // `ç` is two bytes, one character.
+        assert_eq!(lines.position(6), (3, 2));
+        assert_eq!(lines.position(8), (4, 1));
+        assert_eq!(lines.position(100), (4, 2));
+    }
 
     const MODEL: &str = r#"
 [horizon]
