@@ -20,7 +20,8 @@
 //! The `schedule` array of the document `capplan plan --out` writes; each entry carries the same
 //! four fields (`period` as a number).
 //!
-//! Every bad row is reported, with its line, not just the first ([`AllocationError::Rows`]).
+//! Every bad row is reported, with its line, not just the first ([`AllocationError::Rows`]): the
+//! first [`MAX_LISTED_PROBLEMS`] problems are listed and the rest counted.
 
 use std::path::{Path, PathBuf};
 
@@ -78,13 +79,19 @@ pub enum AllocationError {
         /// What to do about it.
         help: String,
     },
-    /// Rows that name unknown ids or periods, or carry bad numbers: every one is listed.
-    #[error("{}", render_rows(file, problems))]
+    /// Rows that name unknown ids or periods, or carry bad numbers: the first
+    /// [`MAX_LISTED_PROBLEMS`] are listed, the rest counted.
+    #[error("{}", render_rows(file, problems, *more, *bad_rows))]
     Rows {
         /// The file.
         file: PathBuf,
-        /// One problem per bad value, in file order (line, column, field name).
+        /// One problem per bad value, in file order (line, column, field name): the first
+        /// [`MAX_LISTED_PROBLEMS`].
         problems: Vec<Problem>,
+        /// Problems found after those, counted but not kept.
+        more: usize,
+        /// Rows with at least one problem.
+        bad_rows: usize,
     },
 }
 
@@ -122,18 +129,22 @@ fn quoted(v: &[String]) -> String {
         .join(", ")
 }
 
-fn render_rows(file: &Path, problems: &[Problem]) -> String {
-    let lines: std::collections::BTreeSet<_> = problems.iter().filter_map(|p| p.line).collect();
+fn render_rows(file: &Path, problems: &[Problem], more: usize, bad_rows: usize) -> String {
+    let total = problems.len() + more;
     let mut out = format!(
-        "{}: {} problem{} in {} row{}",
+        "{}: {} in {}",
         file.display(),
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" },
-        lines.len(),
-        if lines.len() == 1 { "" } else { "s" },
+        crate::report::count_s(total, "problem"),
+        crate::report::count_s(bad_rows, "row"),
     );
     for p in problems {
         out.push_str(&format!("\n{p}"));
+    }
+    if more > 0 {
+        out.push_str(&format!(
+            "\n... and {more} more problem{} (only the first {MAX_LISTED_PROBLEMS} are listed; fix these and check again)",
+            if more == 1 { "" } else { "s" },
+        ));
     }
     out
 }
@@ -234,7 +245,7 @@ pub fn allocation_from_csv(
             }
         }
         if !row_problems.is_empty() {
-            rows.problems.extend(row_problems);
+            rows.bad_row(row_problems);
             continue;
         }
         let get = |k: usize| fields[k].unwrap_or_default();
@@ -254,12 +265,18 @@ pub fn allocation_from_csv(
     rows.finish(file)
 }
 
-/// The rows read so far and the problems found, for both readers: every bad value is listed,
-/// not just the first.
+/// Most problems an [`AllocationError::Rows`] keeps and lists; the rest are counted. A file of
+/// bad rows must not cost memory in proportion to its problems' messages.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
+/// The rows read so far and the problems found, for both readers: every bad value is reported
+/// (the first [`MAX_LISTED_PROBLEMS`] listed, the rest counted), not just the first.
 #[derive(Default)]
 struct Rows {
     rows: Vec<AllocRow>,
     problems: Vec<Problem>,
+    more: usize,
+    bad_rows: usize,
 }
 
 impl Rows {
@@ -277,9 +294,21 @@ impl Rows {
                 workload,
                 chip_hours,
             }),
-            (p, c, w, h) => self
-                .problems
-                .extend([p.err(), c.err(), w.err(), h.err()].into_iter().flatten()),
+            (p, c, w, h) => {
+                self.bad_row([p.err(), c.err(), w.err(), h.err()].into_iter().flatten())
+            }
+        }
+    }
+
+    /// Records the problems of one bad row.
+    fn bad_row(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        self.bad_rows += 1;
+        for p in problems {
+            if self.problems.len() < MAX_LISTED_PROBLEMS {
+                self.problems.push(p);
+            } else {
+                self.more += 1;
+            }
         }
     }
 
@@ -290,6 +319,8 @@ impl Rows {
             Err(AllocationError::Rows {
                 file: file.to_path_buf(),
                 problems: self.problems,
+                more: self.more,
+                bad_rows: self.bad_rows,
             })
         }
     }
@@ -374,12 +405,12 @@ pub fn allocation_from_plan_json(
         ) {
             Ok(m) => m,
             Err(_) => {
-                rows.problems.push(Problem::new(
+                rows.bad_row([Problem::new(
                         format!("schedule[{i}]"),
                         at,
                         "the entry is not an object",
                         "each schedule entry is an object with period, cluster, workload and chip_hours",
-                    ));
+                    )]);
                 continue;
             }
         };
@@ -593,6 +624,34 @@ fn parse_chip_hours(v: &str) -> Result<f64, Bad> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_bad_rows_list_the_first_hundred_problems_and_count_the_rest() {
+        let s = scenario();
+        let mut text = String::from("period,cluster,workload,chip_hours\n");
+        for i in 0..1000 {
+            text.push_str(&format!("1,nope-{i},ft,x\n"));
+        }
+        let e = allocation_from_csv(&s, &text, "a.csv".as_ref()).unwrap_err();
+        let AllocationError::Rows {
+            problems,
+            more,
+            bad_rows,
+            ..
+        } = &e
+        else {
+            panic!("expected row problems: {e}");
+        };
+        assert_eq!((problems.len(), *more, *bad_rows), (100, 1900, 1000));
+        // The first fifty rows, two problems each, in file order.
+        assert_eq!(problems[99].line, Some(51));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("a.csv: 2000 problems in 1000 rows"),
+            "{text}"
+        );
+        assert!(text.ends_with("... and 1900 more problems (only the first 100 are listed; fix these and check again)"), "{text}");
+    }
 
     #[test]
     fn line_index_gives_lines_and_columns_in_characters() {

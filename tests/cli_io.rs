@@ -447,3 +447,37 @@ fn the_public_rate_shown_is_the_rate_given() {
     // models/tutorial.toml: trn2 at $5.373 on demand.
     assert_eq!(aws["public_usd_per_chip_hour"].as_f64(), Some(5.373));
 }
+
+#[test]
+fn check_of_a_file_of_bad_rows_reports_a_bounded_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    let mut text = String::from("period,cluster,workload,chip_hours\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("{},nope-{i},nada-{i},x{i}\n", i % 4 + 1));
+    }
+    std::fs::write(&csv, &text).unwrap();
+    let o = capplan(&["check", "models/tutorial.toml", s(&csv)]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("60000 problems in 20000 rows"), "{}", &e[..300]);
+    assert!(
+        e.contains("and 59900 more problems"),
+        "{}",
+        &e[e.len() - 300..]
+    );
+    assert!(e.len() < 100_000, "{} bytes of messages", e.len());
+}
+
+#[test]
+fn generate_stays_lean_on_long_horizons() {
+    // 250 inference services over 2,000 weeks: the output is 4.6 MB. With an address space
+    // limit of 100 MB, a generator that parses a draft holding every period of every service
+    // (150 MB resident before) runs out of memory; the lean one needs about 19 MB.
+    let cmd = format!(
+        "ulimit -v 100000; exec '{}' generate --workloads 1000 --clusters 1 --periods 2000 > /dev/null",
+        env!("CARGO_BIN_EXE_capplan")
+    );
+    let o = Command::new("sh").args(["-c", &cmd]).output().unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
