@@ -512,7 +512,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn cluster(&self, v: &str) -> Result<ClusterId, Bad> {
-        self.clusters.get(v).copied().ok_or_else(|| {
+        lookup(&self.clusters, v).ok_or_else(|| {
             (
                 format!("unknown cluster \"{v}\""),
                 format!(
@@ -525,7 +525,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn workload(&self, v: &str) -> Result<WorkloadId, Bad> {
-        self.workloads.get(v).copied().ok_or_else(|| {
+        lookup(&self.workloads, v).ok_or_else(|| {
             (
                 format!("unknown workload \"{v}\""),
                 format!(
@@ -581,6 +581,16 @@ impl<'a> Resolver<'a> {
             )),
         }
     }
+}
+
+/// The id `v` names: itself, or, for a cell that capplan escaped against formula injection
+/// (`'=x` for the id `=x`, see [`crate::report::csv_text`]), the id without the `'`.
+fn lookup<T: Copy>(ids: &std::collections::HashMap<&str, T>, v: &str) -> Option<T> {
+    ids.get(v).copied().or_else(|| {
+        v.strip_prefix('\'')
+            .filter(|rest| rest.starts_with(crate::report::FORMULA_STARTS))
+            .and_then(|rest| ids.get(rest).copied())
+    })
 }
 
 /// Up to 10 ids, then how many more.

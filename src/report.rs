@@ -228,13 +228,13 @@ pub fn findings_csv(findings: &[Finding]) -> Vec<u8> {
         w.write_record([
             f.rule.as_str(),
             severity,
-            f.workload.as_deref().unwrap_or(""),
-            f.cluster.as_deref().unwrap_or(""),
-            f.contract.as_deref().unwrap_or(""),
+            &csv_text(f.workload.as_deref().unwrap_or("")),
+            &csv_text(f.cluster.as_deref().unwrap_or("")),
+            &csv_text(f.contract.as_deref().unwrap_or("")),
             &periods,
             &round_sig(f.amount).to_string(),
-            &f.unit,
-            &f.message,
+            &csv_text(&f.unit),
+            &csv_text(&f.message),
         ])
         .expect("writing CSV to memory cannot fail");
     }
@@ -266,6 +266,21 @@ pub fn check_text(scenario: &Scenario, allocation: &Path, a: &AuditReport) -> St
     out
 }
 
+/// A text cell for a CSV file that a spreadsheet may open: a cell that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return would be read as a formula (formula injection), so it
+/// gets a leading `'`, as OWASP recommends; `capplan check` strips it when reading ids back
+/// ([`crate::allocation_io`]).
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_STARTS) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// First characters that make a spreadsheet read a cell as a formula.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`;
 /// numbers rounded to 12 significant digits ([`round_sig`]).
 pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
@@ -285,10 +300,10 @@ pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
         w.write_record([
             r.period.to_string().as_str(),
             &r.period_start,
-            &r.cluster,
-            &r.provider,
-            &r.chip,
-            &r.workload,
+            &csv_text(&r.cluster),
+            &csv_text(&r.provider),
+            &csv_text(&r.chip),
+            &csv_text(&r.workload),
             &round_sig(r.chip_hours).to_string(),
             &round_sig(r.cost_usd).to_string(),
         ])

@@ -481,3 +481,77 @@ fn generate_stays_lean_on_long_horizons() {
     let o = Command::new("sh").args(["-c", &cmd]).output().unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// Fields of a CSV line, unquoted by the csv crate.
+fn csv_fields(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn ids_that_look_like_formulas_are_escaped_in_every_csv_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::root().join("models/tutorial.toml")).unwrap();
+    let text = text
+        .replace("\"trn2-dedicated\"", "\"=1+2\"")
+        .replace("\"finetune\"", "\"@finetune\"")
+        .replace("\"chat\"", "\"-chat\"");
+    let model = dir.path().join("formulas.toml");
+    std::fs::write(&model, text).unwrap();
+    let out = dir.path().join("out");
+    let o = capplan(&["plan", s(&model), "--out", s(&out), "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let planned: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let schedule = std::fs::read_to_string(out.join("schedule.csv")).unwrap();
+    let rows = csv_fields(&schedule);
+    let dangerous = |cell: &str| cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    for row in &rows {
+        assert!(!row.iter().any(|c| dangerous(c)), "{row:?}");
+    }
+    let cells: Vec<&str> = rows.iter().flatten().map(String::as_str).collect();
+    for escaped in ["'=1+2", "'@finetune", "'-chat"] {
+        assert!(cells.contains(&escaped), "{escaped} missing: {schedule}");
+    }
+    // check reads its own escaped file back: the same allocation, the same cost.
+    let o = capplan(&[
+        "check",
+        s(&model),
+        s(&out.join("schedule.csv")),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let checked: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (a, b) = (
+        planned["total_cost_usd"].as_f64().unwrap(),
+        checked["total_cost_usd"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() < 1e-6 * a, "{a} vs {b}");
+    // The findings CSV escapes ids and messages too.
+    let o = capplan(&[
+        "check",
+        s(&model),
+        s(&out.join("schedule.csv")),
+        "--format",
+        "csv",
+    ]);
+    let findings = csv_fields(&stdout(&o));
+    assert!(findings.len() > 1);
+    for row in &findings {
+        assert!(!row.iter().any(|c| dangerous(c)), "{row:?}");
+    }
+    assert!(findings.iter().any(|r| r[3] == "'=1+2"), "{findings:?}");
+    // A hand-written file with the ids unescaped reads as well.
+    let hand = dir.path().join("hand.csv");
+    std::fs::write(
+        &hand,
+        "period,cluster,workload,chip_hours\n1,=1+2,-chat,10\n",
+    )
+    .unwrap();
+    let o = capplan(&["check", s(&model), s(&hand)]);
+    assert!(code(&o) <= 1, "{}", stderr(&o));
+}
