@@ -93,12 +93,55 @@ pub enum AllocationError {
         /// Rows with at least one problem.
         bad_rows: usize,
     },
+    /// Most rows name clusters or workloads the scenario does not have: the allocation is for
+    /// another scenario, said once instead of a problem per row.
+    #[error("{}", render_other_scenario(file, scenario, *foreign, *rows, examples, planned_for))]
+    OtherScenario {
+        /// The file.
+        file: PathBuf,
+        /// The scenario it was checked against.
+        scenario: PathBuf,
+        /// Rows whose cluster or workload the scenario does not have.
+        foreign: usize,
+        /// All rows.
+        rows: usize,
+        /// The first few of those problems.
+        examples: Vec<Problem>,
+        /// The scenario a plan.json says it was planned for.
+        planned_for: Option<String>,
+    },
+}
+
+fn render_other_scenario(
+    file: &Path,
+    scenario: &Path,
+    foreign: usize,
+    rows: usize,
+    examples: &[Problem],
+    planned_for: &Option<String>,
+) -> String {
+    let mut out = format!(
+        "{}: {foreign} of {} name a cluster or workload that {} does not have: this allocation looks like it is for another scenario",
+        file.display(),
+        crate::report::count_s(rows, "row"),
+        scenario.display(),
+    );
+    if let Some(p) = planned_for {
+        out.push_str(&format!(" (the plan says it was planned for {p})"));
+    }
+    for e in examples {
+        let line = e.line.map_or(String::new(), |l| format!("line {l}: "));
+        out.push_str(&format!("\n  for example, {line}{}", e.message));
+    }
+    out.push_str("\n    help: check the allocation against the scenario it was planned for, or fix its cluster and workload ids");
+    out
 }
 
 impl AllocationError {
     /// The file the error is about.
     pub fn file(&self) -> &Path {
         match self {
+            AllocationError::OtherScenario { file, .. } => file,
             AllocationError::Io { file, .. }
             | AllocationError::Empty { file }
             | AllocationError::MissingColumns { file, .. }
@@ -152,10 +195,11 @@ fn render_rows(file: &Path, problems: &[Problem], more: usize, bad_rows: usize) 
 /// Reads an allocation for `scenario` from `path`: `plan.json` (a `.json` name, or content that
 /// starts with `{`) or CSV.
 pub fn read_allocation(scenario: &Scenario, path: &Path) -> Result<Allocation, AllocationError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AllocationError::Io {
+    let bytes = std::fs::read(path).map_err(|source| AllocationError::Io {
         file: path.to_path_buf(),
         source,
     })?;
+    let text = utf8(bytes, path)?;
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -165,6 +209,37 @@ pub fn read_allocation(scenario: &Scenario, path: &Path) -> Result<Allocation, A
     } else {
         allocation_from_csv(scenario, &text, path)
     }
+}
+
+/// The text of a file, or where it stops being UTF-8 and how to save it as UTF-8.
+fn utf8(bytes: Vec<u8>, file: &Path) -> Result<String, AllocationError> {
+    let help = "save the file as UTF-8 (in a spreadsheet: Save As, \"CSV UTF-8\")".to_string();
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let order = if bytes[0] == 0xFF { "LE" } else { "BE" };
+        return Err(AllocationError::Syntax {
+            file: file.to_path_buf(),
+            message: format!(
+                "line 1: the file is UTF-16 ({order}; it starts with the bytes {:02X} {:02X}), not UTF-8",
+                bytes[0], bytes[1]
+            ),
+            help,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..bad]).unwrap_or_default();
+        let (line, column) = LineIndex::new(valid).position(bad);
+        AllocationError::Syntax {
+            file: file.to_path_buf(),
+            message: format!(
+                "line {line}, column {column} (byte {}): not valid UTF-8 (byte {:#04X})",
+                bad + 1,
+                bytes[bad]
+            ),
+            help,
+        }
+    })
 }
 
 /// Normalizes a header name: trimmed, lower case, `-` and spaces as `_`, a byte-order mark
@@ -192,12 +267,11 @@ pub fn allocation_from_csv(
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_syntax(file, &e))?
-        .iter()
-        .map(normalize)
-        .collect();
+    let raw_header = reader.headers().map_err(|e| csv_syntax(file, &e))?.clone();
+    if let Some(column) = raw_header.iter().position(|f| f.contains('\n')) {
+        return Err(unclosed_quote(file, 1, column, &raw_header, 0));
+    }
+    let header: Vec<String> = raw_header.iter().map(normalize).collect();
     let mut index = [0usize; 4];
     let mut missing = Vec::new();
     for (k, name) in REQUIRED_COLUMNS.iter().enumerate() {
@@ -223,9 +297,17 @@ pub fn allocation_from_csv(
     }
     let resolver = Resolver::new(scenario);
     let mut rows = Rows::default();
+    let planned_for = None;
     for record in reader.records() {
         let record = record.map_err(|e| csv_syntax(file, &e))?;
         let line = record.position().map_or(0, |p| p.line() as usize);
+        // A field over several lines in a required column, or in a row that then comes up
+        // short, is a quote that was opened and never closed: say so, not "missing column".
+        if let Some(column) = record.iter().position(|f| f.contains('\n')) {
+            if record.len() < header.len() || index.contains(&column) {
+                return Err(unclosed_quote(file, line, column, &record, header.len()));
+            }
+        }
         let fields: Vec<Option<&str>> = index.iter().map(|&i| record.get(i)).collect();
         let at = |k: usize| Some((line, index[k] + 1));
         let mut row_problems = Vec::new();
@@ -262,7 +344,7 @@ pub fn allocation_from_csv(
             parse_chip_hours(get(3)).map_err(|(m, h)| Problem::new("chip_hours", at(3), m, h));
         rows.push(period, cluster, workload, chip_hours);
     }
-    rows.finish(file)
+    rows.finish(file, &scenario.file, planned_for)
 }
 
 /// Most problems an [`AllocationError::Rows`] keeps and lists; the rest are counted. A file of
@@ -277,7 +359,14 @@ struct Rows {
     problems: Vec<Problem>,
     more: usize,
     bad_rows: usize,
+    /// Rows whose cluster or workload does not resolve, and the first few of those problems.
+    foreign: usize,
+    foreign_examples: Vec<Problem>,
 }
+
+/// Rows naming ids the scenario lacks, from this many on and more than half of all rows, mean
+/// the allocation is for another scenario.
+const FOREIGN_ROWS: usize = 3;
 
 impl Rows {
     fn push(
@@ -295,6 +384,13 @@ impl Rows {
                 chip_hours,
             }),
             (p, c, w, h) => {
+                if c.is_err() || w.is_err() {
+                    self.foreign += 1;
+                    if self.foreign_examples.len() < FOREIGN_ROWS {
+                        self.foreign_examples
+                            .extend(c.as_ref().err().or(w.as_ref().err()).cloned());
+                    }
+                }
                 self.bad_row([p.err(), c.err(), w.err(), h.err()].into_iter().flatten())
             }
         }
@@ -312,9 +408,26 @@ impl Rows {
         }
     }
 
-    fn finish(self, file: &Path) -> Result<Allocation, AllocationError> {
+    /// The allocation, or why not; `scenario` is the file checked against and `planned_for`
+    /// the one a plan.json says it was planned for.
+    fn finish(
+        self,
+        file: &Path,
+        scenario: &Path,
+        planned_for: Option<String>,
+    ) -> Result<Allocation, AllocationError> {
+        let total = self.rows.len() + self.bad_rows;
         if self.problems.is_empty() {
             Ok(Allocation { rows: self.rows })
+        } else if self.foreign >= FOREIGN_ROWS && 2 * self.foreign > total {
+            Err(AllocationError::OtherScenario {
+                file: file.to_path_buf(),
+                scenario: scenario.to_path_buf(),
+                foreign: self.foreign,
+                rows: total,
+                examples: self.foreign_examples,
+                planned_for,
+            })
         } else {
             Err(AllocationError::Rows {
                 file: file.to_path_buf(),
@@ -337,6 +450,35 @@ fn csv_syntax(file: &Path, e: &csv::Error) -> AllocationError {
     }
 }
 
+/// The error for a quote opened in field `column` (0-based) of the record on `line` and never
+/// closed, so that the field ran on over the next lines.
+fn unclosed_quote(
+    file: &Path,
+    line: usize,
+    column: usize,
+    record: &csv::StringRecord,
+    expected: usize,
+) -> AllocationError {
+    let swallowed = record
+        .iter()
+        .map(|f| f.matches('\n').count())
+        .sum::<usize>();
+    let short = if expected > record.len() {
+        format!(", and the row has {} of {expected} fields", record.len())
+    } else {
+        String::new()
+    };
+    AllocationError::Syntax {
+        file: file.to_path_buf(),
+        message: format!(
+            "line {line}, column {}: a quote `\"` opens a field that runs on over the next {}{short}: the quote is probably never closed",
+            column + 1,
+            crate::report::count_s(swallowed, "line"),
+        ),
+        help: "close the quote (`\"like this\"`) or remove it; a quote inside a quoted field is written twice (`\"\"`)".to_string(),
+    }
+}
+
 /// Parses the `schedule` array of a `plan.json` document; `file` names it in messages.
 pub fn allocation_from_plan_json(
     scenario: &Scenario,
@@ -348,6 +490,8 @@ pub fn allocation_from_plan_json(
     struct PlanFile<'a> {
         #[serde(default)]
         status: Option<String>,
+        #[serde(default)]
+        scenario: Option<String>,
         #[serde(borrow)]
         schedule: Option<Vec<&'a RawValue>>,
     }
@@ -385,70 +529,83 @@ pub fn allocation_from_plan_json(
             ));
         }
     }
+    let planned_for = doc.scenario;
     let resolver = Resolver::new(scenario);
     let lines = LineIndex::new(text);
     let mut rows = Rows::default();
     for (i, raw) in schedule.iter().enumerate() {
-        // The raw value borrows from `text`: its offset gives the entry's line, and the offset of
-        // a field's key inside it the field's line.
-        let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        let position = |at: usize| Some(lines.position(at));
-        let at = position(offset);
-        let at_field = |field: &str| {
-            raw.get()
-                .find(&format!("\"{field}\""))
-                .map_or(at, |k| position(offset + k))
-        };
-        let path = |field: &str| format!("schedule[{i}].{field}");
-        let entry: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(
-            raw.get(),
-        ) {
+        json_entry(&resolver, &lines, text, i, raw, &mut rows);
+    }
+    rows.finish(file, &scenario.file, planned_for)
+}
+
+/// Reads entry `i` of a plan.json `schedule` into `rows`. The entry's fields are kept as raw
+/// text, not parsed into numbers, so `1e400` is reported as a chip_hours that is not finite,
+/// and each field's offset in `text` gives its line.
+fn json_entry(
+    resolver: &Resolver<'_>,
+    lines: &LineIndex<'_>,
+    text: &str,
+    i: usize,
+    raw: &serde_json::value::RawValue,
+    rows: &mut Rows,
+) {
+    let offset_of = |s: &str| s.as_ptr() as usize - text.as_ptr() as usize;
+    let at = Some(lines.position(offset_of(raw.get())));
+    let path = |field: &str| format!("schedule[{i}].{field}");
+    let entry: std::collections::HashMap<String, &serde_json::value::RawValue> =
+        match serde_json::from_str(raw.get()) {
             Ok(m) => m,
             Err(_) => {
                 rows.bad_row([Problem::new(
-                        format!("schedule[{i}]"),
-                        at,
-                        "the entry is not an object",
-                        "each schedule entry is an object with period, cluster, workload and chip_hours",
-                    )]);
-                continue;
+                    format!("schedule[{i}]"),
+                    at,
+                    "the entry is not an object",
+                    "each schedule entry is an object with period, cluster, workload and chip_hours",
+                )]);
+                return;
             }
         };
-        let text_of = |field: &str| -> Result<String, Problem> {
-            match entry.get(field) {
-                Some(serde_json::Value::String(s)) => Ok(s.clone()),
-                Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
-                Some(v) => Ok(v.to_string()),
-                None => Err(Problem::new(
-                    path(field),
-                    at_field(field),
-                    format!("the entry has no \"{field}\""),
-                    "each schedule entry needs period, cluster, workload and chip_hours",
-                )),
+    // A field's place is its key's.
+    let at_field = |field: &str| {
+        raw.get()
+            .find(&format!("\"{field}\""))
+            .map_or(at, |k| Some(lines.position(offset_of(raw.get()) + k)))
+    };
+    let text_of = |field: &str| -> Result<String, Problem> {
+        match entry.get(field) {
+            // A string's text without its quotes and escapes; any other value as written.
+            Some(v) => {
+                Ok(serde_json::from_str::<String>(v.get()).unwrap_or_else(|_| v.get().to_string()))
             }
-        };
-        let period = text_of("period").and_then(|v| {
-            resolver
-                .period(&v)
-                .map_err(|(m, h)| Problem::new(path("period"), at_field("period"), m, h))
-        });
-        let cluster = text_of("cluster").and_then(|v| {
-            resolver
-                .cluster(&v)
-                .map_err(|(m, h)| Problem::new(path("cluster"), at_field("cluster"), m, h))
-        });
-        let workload = text_of("workload").and_then(|v| {
-            resolver
-                .workload(&v)
-                .map_err(|(m, h)| Problem::new(path("workload"), at_field("workload"), m, h))
-        });
-        let chip_hours = text_of("chip_hours").and_then(|v| {
-            parse_chip_hours(&v)
-                .map_err(|(m, h)| Problem::new(path("chip_hours"), at_field("chip_hours"), m, h))
-        });
-        rows.push(period, cluster, workload, chip_hours);
-    }
-    rows.finish(file)
+            None => Err(Problem::new(
+                path(field),
+                at,
+                format!("the entry has no \"{field}\""),
+                "each schedule entry needs period, cluster, workload and chip_hours",
+            )),
+        }
+    };
+    let period = text_of("period").and_then(|v| {
+        resolver
+            .period(&v)
+            .map_err(|(m, h)| Problem::new(path("period"), at_field("period"), m, h))
+    });
+    let cluster = text_of("cluster").and_then(|v| {
+        resolver
+            .cluster(&v)
+            .map_err(|(m, h)| Problem::new(path("cluster"), at_field("cluster"), m, h))
+    });
+    let workload = text_of("workload").and_then(|v| {
+        resolver
+            .workload(&v)
+            .map_err(|(m, h)| Problem::new(path("workload"), at_field("workload"), m, h))
+    });
+    let chip_hours = text_of("chip_hours").and_then(|v| {
+        parse_chip_hours(&v)
+            .map_err(|(m, h)| Problem::new(path("chip_hours"), at_field("chip_hours"), m, h))
+    });
+    rows.push(period, cluster, workload, chip_hours);
 }
 
 /// Line and column of byte offsets in a text: the line starts are found once, each position
@@ -640,7 +797,7 @@ mod tests {
         let s = scenario();
         let mut text = String::from("period,cluster,workload,chip_hours\n");
         for i in 0..1000 {
-            text.push_str(&format!("1,nope-{i},ft,x\n"));
+            text.push_str(&format!("{},h100,ft,x{i}\n", i + 3));
         }
         let e = allocation_from_csv(&s, &text, "a.csv".as_ref()).unwrap_err();
         let AllocationError::Rows {

@@ -454,15 +454,22 @@ fn check_of_a_file_of_bad_rows_reports_a_bounded_list() {
     let csv = dir.path().join("bad.csv");
     let mut text = String::from("period,cluster,workload,chip_hours\n");
     for i in 0..20_000 {
-        text.push_str(&format!("{},nope-{i},nada-{i},x{i}\n", i % 4 + 1));
+        // Every row has three bad values, but only every other row names an id the tutorial
+        // lacks: not another scenario's file.
+        let workload = if i % 2 == 0 {
+            "chat".to_string()
+        } else {
+            format!("nada-{i}")
+        };
+        text.push_str(&format!("{},trn2-dedicated,{workload},x{i}\n", i + 5));
     }
     std::fs::write(&csv, &text).unwrap();
     let o = capplan(&["check", "models/tutorial.toml", s(&csv)]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     let e = stderr(&o);
-    assert!(e.contains("60000 problems in 20000 rows"), "{}", &e[..300]);
+    assert!(e.contains("50000 problems in 20000 rows"), "{}", &e[..300]);
     assert!(
-        e.contains("and 59900 more problems"),
+        e.contains("and 49900 more problems"),
         "{}",
         &e[e.len() - 300..]
     );
@@ -554,4 +561,108 @@ fn ids_that_look_like_formulas_are_escaped_in_every_csv_and_read_back() {
     .unwrap();
     let o = capplan(&["check", s(&model), s(&hand)]);
     assert!(code(&o) <= 1, "{}", stderr(&o));
+}
+
+/// `capplan check` of `bytes` (written to `name`) against the tutorial: exit code and stderr.
+fn check_bytes(name: &str, bytes: &[u8]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let o = capplan(&["check", "models/tutorial.toml", s(&file)]);
+    (code(&o), stderr(&o))
+}
+
+#[test]
+fn an_out_of_range_number_in_plan_json_is_named_as_such() {
+    let text = r#"{
+  "status": "optimal",
+  "schedule": [
+    {
+      "period": 1,
+      "cluster": "trn2-dedicated",
+      "workload": "chat",
+      "chip_hours": 1e400
+    }
+  ]
+}"#;
+    let (c, e) = check_bytes("plan.json", text.as_bytes());
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("line 8, column 7: schedule[0].chip_hours: chip_hours \"1e400\" is not finite"),
+        "{e}"
+    );
+    assert!(!e.contains("not an object"), "{e}");
+}
+
+#[test]
+fn an_unclosed_quote_in_a_csv_is_named_as_such() {
+    let (c, e) = check_bytes(
+        "a.csv",
+        b"period,cluster,workload,chip_hours\n1,\"trn2-dedicated,chat,1\n2,trn2-dedicated,chat,1\n",
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(e.contains("line 2, column 2: a quote"), "{e}");
+    assert!(
+        e.contains("never closed") && e.contains("help: close the quote"),
+        "{e}"
+    );
+    assert!(!e.contains("no \"workload\" value"), "{e}");
+    // In the header.
+    let (c, e) = check_bytes(
+        "b.csv",
+        b"period,\"cluster,workload,chip_hours\n1,trn2-dedicated,chat,1\n",
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(e.contains("line 1, column 2: a quote"), "{e}");
+    assert!(!e.contains("missing column"), "{e}");
+}
+
+#[test]
+fn a_plan_for_another_scenario_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("aws");
+    let o = capplan(&["plan", "models/aws-frontier-2027q1.toml", "--out", s(&out)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for file in ["plan.json", "schedule.csv"] {
+        let o = capplan(&["check", "models/tutorial.toml", s(&out.join(file))]);
+        assert_eq!(code(&o), 2);
+        let e = stderr(&o);
+        assert!(e.contains("looks like it is for another scenario"), "{e}");
+        // Three examples, not a problem per row.
+        assert!(e.lines().count() <= 6, "{e}");
+        if file == "plan.json" {
+            assert!(
+                e.contains("planned for models/aws-frontier-2027q1.toml"),
+                "{e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn text_that_is_not_utf8_is_placed_and_utf16_gets_a_hint() {
+    let (c, e) = check_bytes(
+        "latin1.csv",
+        b"period,cluster,workload,chip_hours\n1,trn2-d\xe9dicated,chat,1\n",
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("line 2, column 9 (byte 44): not valid UTF-8"),
+        "{e}"
+    );
+    assert!(e.contains("CSV UTF-8"), "{e}");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "period,cluster,workload,chip_hours\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let (c, e) = check_bytes("utf16.csv", &utf16);
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("UTF-16") && e.contains("save the file as UTF-8"),
+        "{e}"
+    );
 }
