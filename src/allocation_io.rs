@@ -308,6 +308,17 @@ pub fn allocation_from_csv(
                 return Err(unclosed_quote(file, line, column, &record, header.len()));
             }
         }
+        // On the last line, the field an unclosed quote opens ends with the file (its newline
+        // trimmed): an odd number of quotes on a short row's line says so.
+        if record.len() < header.len() {
+            let start = record.position().map_or(0, |p| p.byte() as usize);
+            let rest = text.get(start..).unwrap_or("");
+            let own = rest.split('\n').next().unwrap_or("");
+            if own.matches('"').count() % 2 == 1 {
+                let column = own[..own.find('"').unwrap_or(0)].matches(',').count();
+                return Err(unclosed_quote(file, line, column, &record, header.len()));
+            }
+        }
         let fields: Vec<Option<&str>> = index.iter().map(|&i| record.get(i)).collect();
         let at = |k: usize| Some((line, index[k] + 1));
         let mut row_problems = Vec::new();
