@@ -297,28 +297,10 @@ pub fn allocation_from_csv(
     }
     let resolver = Resolver::new(scenario);
     let mut rows = Rows::default();
-    let planned_for = None;
     for record in reader.records() {
         let record = record.map_err(|e| csv_syntax(file, &e))?;
         let line = record.position().map_or(0, |p| p.line() as usize);
-        // A field over several lines in a required column, or in a row that then comes up
-        // short, is a quote that was opened and never closed: say so, not "missing column".
-        if let Some(column) = record.iter().position(|f| f.contains('\n')) {
-            if record.len() < header.len() || index.contains(&column) {
-                return Err(unclosed_quote(file, line, column, &record, header.len()));
-            }
-        }
-        // On the last line, the field an unclosed quote opens ends with the file (its newline
-        // trimmed): an odd number of quotes on a short row's line says so.
-        if record.len() < header.len() {
-            let start = record.position().map_or(0, |p| p.byte() as usize);
-            let rest = text.get(start..).unwrap_or("");
-            let own = rest.split('\n').next().unwrap_or("");
-            if own.matches('"').count() % 2 == 1 {
-                let column = own[..own.find('"').unwrap_or(0)].matches(',').count();
-                return Err(unclosed_quote(file, line, column, &record, header.len()));
-            }
-        }
+        check_quotes(file, text, &record, header.len(), &index)?;
         let fields: Vec<Option<&str>> = index.iter().map(|&i| record.get(i)).collect();
         let at = |k: usize| Some((line, index[k] + 1));
         let mut row_problems = Vec::new();
@@ -355,7 +337,41 @@ pub fn allocation_from_csv(
             parse_chip_hours(get(3)).map_err(|(m, h)| Problem::new("chip_hours", at(3), m, h));
         rows.push(period, cluster, workload, chip_hours);
     }
-    rows.finish(file, &scenario.file, planned_for)
+    rows.finish(file, &scenario.file, None)
+}
+
+/// Refuses a record that shows a quote opened and never closed, rather than reporting the
+/// missing columns that follow from it.
+fn check_quotes(
+    file: &Path,
+    text: &str,
+    record: &csv::StringRecord,
+    expected: usize,
+    required: &[usize],
+) -> Result<(), AllocationError> {
+    let line = record.position().map_or(0, |p| p.line() as usize);
+    // A field over several lines in a required column, or in a row that then comes up short.
+    if let Some(column) = record.iter().position(|f| f.contains('\n')) {
+        if record.len() < expected || required.contains(&column) {
+            return Err(unclosed_quote(file, line, column, record, expected));
+        }
+    }
+    // On the last line, the field an unclosed quote opens ends with the file (its newline
+    // trimmed): an odd number of quotes on a short row's line says so.
+    if record.len() < expected {
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let own = text
+            .get(start..)
+            .unwrap_or("")
+            .split('\n')
+            .next()
+            .unwrap_or("");
+        if own.matches('"').count() % 2 == 1 {
+            let column = own[..own.find('"').unwrap_or(0)].matches(',').count();
+            return Err(unclosed_quote(file, line, column, record, expected));
+        }
+    }
+    Ok(())
 }
 
 /// Most problems an [`AllocationError::Rows`] keeps and lists; the rest are counted. A file of
