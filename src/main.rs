@@ -209,6 +209,9 @@ fn init_tracing(verbose: u8) {
             std::env::var_os("NO_COLOR"),
         ))
         .with_target(false)
+        // A full or closed stderr is not worth a panic (tracing would report the failed write on
+        // that same stderr, with a macro that panics when it fails).
+        .log_internal_errors(false)
         .init();
 }
 

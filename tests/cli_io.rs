@@ -666,3 +666,24 @@ fn text_that_is_not_utf8_is_placed_and_utf16_gets_a_hint() {
         "{e}"
     );
 }
+
+#[test]
+fn a_full_or_closed_stderr_is_not_a_panic() {
+    for args in [
+        &["-v", "plan", "models/tutorial.toml"][..],
+        &["-vv", "plan", "models/aws-frontier-2027q1.toml"],
+        &["plan", "models/no-such-file.toml"],
+    ] {
+        let expected = if args[1] == "plan" { 0 } else { 2 };
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = bin().args(args).stderr(full).output().unwrap();
+        assert_eq!(code(&o), expected, "{args:?}");
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = bin().args(args).stderr(writer).output().unwrap();
+        assert_eq!(code(&o), expected, "{args:?}");
+    }
+}
