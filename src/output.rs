@@ -55,6 +55,7 @@ fn help(e: &std::io::Error) -> &'static str {
             "a file is in the way of the folder: remove it or name another folder"
         }
         K::IsADirectory => "a folder is in the way of the file: remove it or name another file",
+        K::NotFound => "a folder on the path does not exist: create it or name another path",
         K::BrokenPipe => "the program reading the output stopped early",
         _ => "check the path, the permissions and the free space, or write somewhere else",
     }

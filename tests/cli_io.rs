@@ -687,3 +687,16 @@ fn a_full_or_closed_stderr_is_not_a_panic() {
         assert_eq!(code(&o), expected, "{args:?}");
     }
 }
+
+#[test]
+fn export_into_a_missing_folder_exits_2_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let mps = dir.path().join("no-such-folder/x.mps");
+    let o = capplan(&["plan", "models/tutorial.toml", "--export", s(&mps)]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(s(&mps)) && e.contains("does not exist: create it"),
+        "{e}"
+    );
+}
