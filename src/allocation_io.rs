@@ -310,8 +310,8 @@ pub fn allocation_from_csv(
                     REQUIRED_COLUMNS[k],
                     at(k),
                     format!(
-                        "the row has {} field(s) and no \"{}\" value (column {} of the header)",
-                        record.len(),
+                        "the row has {} and no \"{}\" value (column {} of the header)",
+                        crate::report::count_s(record.len(), "field"),
                         REQUIRED_COLUMNS[k],
                         index[k] + 1
                     ),
