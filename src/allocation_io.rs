@@ -20,7 +20,8 @@
 //! The `schedule` array of the document `capplan plan --out` writes; each entry carries the same
 //! four fields (`period` as a number).
 //!
-//! Every bad row is reported, with its line, not just the first ([`AllocationError::Rows`]).
+//! Every bad row is reported, with its line, not just the first ([`AllocationError::Rows`]): the
+//! first [`MAX_LISTED_PROBLEMS`] problems are listed and the rest counted.
 
 use std::path::{Path, PathBuf};
 
@@ -78,20 +79,69 @@ pub enum AllocationError {
         /// What to do about it.
         help: String,
     },
-    /// Rows that name unknown ids or periods, or carry bad numbers: every one is listed.
-    #[error("{}", render_rows(file, problems))]
+    /// Rows that name unknown ids or periods, or carry bad numbers: the first
+    /// [`MAX_LISTED_PROBLEMS`] are listed, the rest counted.
+    #[error("{}", render_rows(file, problems, *more, *bad_rows))]
     Rows {
         /// The file.
         file: PathBuf,
-        /// One problem per bad value, in file order (line, column, field name).
+        /// One problem per bad value, in file order (line, column, field name): the first
+        /// [`MAX_LISTED_PROBLEMS`].
         problems: Vec<Problem>,
+        /// Problems found after those, counted but not kept.
+        more: usize,
+        /// Rows with at least one problem.
+        bad_rows: usize,
     },
+    /// Most rows name clusters or workloads the scenario does not have: the allocation is for
+    /// another scenario, said once instead of a problem per row.
+    #[error("{}", render_other_scenario(file, scenario, *foreign, *rows, examples, planned_for))]
+    OtherScenario {
+        /// The file.
+        file: PathBuf,
+        /// The scenario it was checked against.
+        scenario: PathBuf,
+        /// Rows whose cluster or workload the scenario does not have.
+        foreign: usize,
+        /// All rows.
+        rows: usize,
+        /// The first few of those problems.
+        examples: Vec<Problem>,
+        /// The scenario a plan.json says it was planned for.
+        planned_for: Option<String>,
+    },
+}
+
+fn render_other_scenario(
+    file: &Path,
+    scenario: &Path,
+    foreign: usize,
+    rows: usize,
+    examples: &[Problem],
+    planned_for: &Option<String>,
+) -> String {
+    let mut out = format!(
+        "{}: {foreign} of {} name a cluster or workload that {} does not have: this allocation looks like it is for another scenario",
+        file.display(),
+        crate::report::count_s(rows, "row"),
+        scenario.display(),
+    );
+    if let Some(p) = planned_for {
+        out.push_str(&format!(" (the plan says it was planned for {p})"));
+    }
+    for e in examples {
+        let line = e.line.map_or(String::new(), |l| format!("line {l}: "));
+        out.push_str(&format!("\n  for example, {line}{}", e.message));
+    }
+    out.push_str("\n    help: check the allocation against the scenario it was planned for, or fix its cluster and workload ids");
+    out
 }
 
 impl AllocationError {
     /// The file the error is about.
     pub fn file(&self) -> &Path {
         match self {
+            AllocationError::OtherScenario { file, .. } => file,
             AllocationError::Io { file, .. }
             | AllocationError::Empty { file }
             | AllocationError::MissingColumns { file, .. }
@@ -122,18 +172,22 @@ fn quoted(v: &[String]) -> String {
         .join(", ")
 }
 
-fn render_rows(file: &Path, problems: &[Problem]) -> String {
-    let lines: std::collections::BTreeSet<_> = problems.iter().filter_map(|p| p.line).collect();
+fn render_rows(file: &Path, problems: &[Problem], more: usize, bad_rows: usize) -> String {
+    let total = problems.len() + more;
     let mut out = format!(
-        "{}: {} problem{} in {} row{}",
+        "{}: {} in {}",
         file.display(),
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" },
-        lines.len(),
-        if lines.len() == 1 { "" } else { "s" },
+        crate::report::count_s(total, "problem"),
+        crate::report::count_s(bad_rows, "row"),
     );
     for p in problems {
         out.push_str(&format!("\n{p}"));
+    }
+    if more > 0 {
+        out.push_str(&format!(
+            "\n... and {more} more problem{} (only the first {MAX_LISTED_PROBLEMS} are listed; fix these and check again)",
+            if more == 1 { "" } else { "s" },
+        ));
     }
     out
 }
@@ -141,10 +195,11 @@ fn render_rows(file: &Path, problems: &[Problem]) -> String {
 /// Reads an allocation for `scenario` from `path`: `plan.json` (a `.json` name, or content that
 /// starts with `{`) or CSV.
 pub fn read_allocation(scenario: &Scenario, path: &Path) -> Result<Allocation, AllocationError> {
-    let text = std::fs::read_to_string(path).map_err(|source| AllocationError::Io {
+    let bytes = std::fs::read(path).map_err(|source| AllocationError::Io {
         file: path.to_path_buf(),
         source,
     })?;
+    let text = utf8(bytes, path)?;
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -154,6 +209,37 @@ pub fn read_allocation(scenario: &Scenario, path: &Path) -> Result<Allocation, A
     } else {
         allocation_from_csv(scenario, &text, path)
     }
+}
+
+/// The text of a file, or where it stops being UTF-8 and how to save it as UTF-8.
+fn utf8(bytes: Vec<u8>, file: &Path) -> Result<String, AllocationError> {
+    let help = "save the file as UTF-8 (in a spreadsheet: Save As, \"CSV UTF-8\")".to_string();
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        let order = if bytes[0] == 0xFF { "LE" } else { "BE" };
+        return Err(AllocationError::Syntax {
+            file: file.to_path_buf(),
+            message: format!(
+                "line 1: the file is UTF-16 ({order}; it starts with the bytes {:02X} {:02X}), not UTF-8",
+                bytes[0], bytes[1]
+            ),
+            help,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..bad]).unwrap_or_default();
+        let (line, column) = LineIndex::new(valid).position(bad);
+        AllocationError::Syntax {
+            file: file.to_path_buf(),
+            message: format!(
+                "line {line}, column {column} (byte {}): not valid UTF-8 (byte {:#04X})",
+                bad + 1,
+                bytes[bad]
+            ),
+            help,
+        }
+    })
 }
 
 /// Normalizes a header name: trimmed, lower case, `-` and spaces as `_`, a byte-order mark
@@ -181,12 +267,11 @@ pub fn allocation_from_csv(
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_syntax(file, &e))?
-        .iter()
-        .map(normalize)
-        .collect();
+    let raw_header = reader.headers().map_err(|e| csv_syntax(file, &e))?.clone();
+    if let Some(column) = raw_header.iter().position(|f| f.contains('\n')) {
+        return Err(unclosed_quote(file, 1, column, &raw_header, 0));
+    }
+    let header: Vec<String> = raw_header.iter().map(normalize).collect();
     let mut index = [0usize; 4];
     let mut missing = Vec::new();
     for (k, name) in REQUIRED_COLUMNS.iter().enumerate() {
@@ -215,6 +300,7 @@ pub fn allocation_from_csv(
     for record in reader.records() {
         let record = record.map_err(|e| csv_syntax(file, &e))?;
         let line = record.position().map_or(0, |p| p.line() as usize);
+        check_quotes(file, text, &record, header.len(), &index)?;
         let fields: Vec<Option<&str>> = index.iter().map(|&i| record.get(i)).collect();
         let at = |k: usize| Some((line, index[k] + 1));
         let mut row_problems = Vec::new();
@@ -224,8 +310,8 @@ pub fn allocation_from_csv(
                     REQUIRED_COLUMNS[k],
                     at(k),
                     format!(
-                        "the row has {} field(s) and no \"{}\" value (column {} of the header)",
-                        record.len(),
+                        "the row has {} and no \"{}\" value (column {} of the header)",
+                        crate::report::count_s(record.len(), "field"),
                         REQUIRED_COLUMNS[k],
                         index[k] + 1
                     ),
@@ -234,7 +320,7 @@ pub fn allocation_from_csv(
             }
         }
         if !row_problems.is_empty() {
-            rows.problems.extend(row_problems);
+            rows.bad_row(row_problems);
             continue;
         }
         let get = |k: usize| fields[k].unwrap_or_default();
@@ -251,16 +337,63 @@ pub fn allocation_from_csv(
             parse_chip_hours(get(3)).map_err(|(m, h)| Problem::new("chip_hours", at(3), m, h));
         rows.push(period, cluster, workload, chip_hours);
     }
-    rows.finish(file)
+    rows.finish(file, &scenario.file, None)
 }
 
-/// The rows read so far and the problems found, for both readers: every bad value is listed,
-/// not just the first.
+/// Refuses a record that shows a quote opened and never closed, rather than reporting the
+/// missing columns that follow from it.
+fn check_quotes(
+    file: &Path,
+    text: &str,
+    record: &csv::StringRecord,
+    expected: usize,
+    required: &[usize],
+) -> Result<(), AllocationError> {
+    let line = record.position().map_or(0, |p| p.line() as usize);
+    // A field over several lines in a required column, or in a row that then comes up short.
+    if let Some(column) = record.iter().position(|f| f.contains('\n')) {
+        if record.len() < expected || required.contains(&column) {
+            return Err(unclosed_quote(file, line, column, record, expected));
+        }
+    }
+    // On the last line, the field an unclosed quote opens ends with the file (its newline
+    // trimmed): an odd number of quotes on a short row's line says so.
+    if record.len() < expected {
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let own = text
+            .get(start..)
+            .unwrap_or("")
+            .split('\n')
+            .next()
+            .unwrap_or("");
+        if own.matches('"').count() % 2 == 1 {
+            let column = own[..own.find('"').unwrap_or(0)].matches(',').count();
+            return Err(unclosed_quote(file, line, column, record, expected));
+        }
+    }
+    Ok(())
+}
+
+/// Most problems an [`AllocationError::Rows`] keeps and lists; the rest are counted. A file of
+/// bad rows must not cost memory in proportion to its problems' messages.
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
+/// The rows read so far and the problems found, for both readers: every bad value is reported
+/// (the first [`MAX_LISTED_PROBLEMS`] listed, the rest counted), not just the first.
 #[derive(Default)]
 struct Rows {
     rows: Vec<AllocRow>,
     problems: Vec<Problem>,
+    more: usize,
+    bad_rows: usize,
+    /// Rows whose cluster or workload does not resolve, and the first few of those problems.
+    foreign: usize,
+    foreign_examples: Vec<Problem>,
 }
+
+/// Rows naming ids the scenario lacks, from this many on and more than half of all rows, mean
+/// the allocation is for another scenario.
+const FOREIGN_ROWS: usize = 3;
 
 impl Rows {
     fn push(
@@ -277,19 +410,57 @@ impl Rows {
                 workload,
                 chip_hours,
             }),
-            (p, c, w, h) => self
-                .problems
-                .extend([p.err(), c.err(), w.err(), h.err()].into_iter().flatten()),
+            (p, c, w, h) => {
+                if c.is_err() || w.is_err() {
+                    self.foreign += 1;
+                    if self.foreign_examples.len() < FOREIGN_ROWS {
+                        self.foreign_examples
+                            .extend(c.as_ref().err().or(w.as_ref().err()).cloned());
+                    }
+                }
+                self.bad_row([p.err(), c.err(), w.err(), h.err()].into_iter().flatten())
+            }
         }
     }
 
-    fn finish(self, file: &Path) -> Result<Allocation, AllocationError> {
+    /// Records the problems of one bad row.
+    fn bad_row(&mut self, problems: impl IntoIterator<Item = Problem>) {
+        self.bad_rows += 1;
+        for p in problems {
+            if self.problems.len() < MAX_LISTED_PROBLEMS {
+                self.problems.push(p);
+            } else {
+                self.more += 1;
+            }
+        }
+    }
+
+    /// The allocation, or why not; `scenario` is the file checked against and `planned_for`
+    /// the one a plan.json says it was planned for.
+    fn finish(
+        self,
+        file: &Path,
+        scenario: &Path,
+        planned_for: Option<String>,
+    ) -> Result<Allocation, AllocationError> {
+        let total = self.rows.len() + self.bad_rows;
         if self.problems.is_empty() {
             Ok(Allocation { rows: self.rows })
+        } else if self.foreign >= FOREIGN_ROWS && 2 * self.foreign > total {
+            Err(AllocationError::OtherScenario {
+                file: file.to_path_buf(),
+                scenario: scenario.to_path_buf(),
+                foreign: self.foreign,
+                rows: total,
+                examples: self.foreign_examples,
+                planned_for,
+            })
         } else {
             Err(AllocationError::Rows {
                 file: file.to_path_buf(),
                 problems: self.problems,
+                more: self.more,
+                bad_rows: self.bad_rows,
             })
         }
     }
@@ -306,6 +477,35 @@ fn csv_syntax(file: &Path, e: &csv::Error) -> AllocationError {
     }
 }
 
+/// The error for a quote opened in field `column` (0-based) of the record on `line` and never
+/// closed, so that the field ran on over the next lines.
+fn unclosed_quote(
+    file: &Path,
+    line: usize,
+    column: usize,
+    record: &csv::StringRecord,
+    expected: usize,
+) -> AllocationError {
+    let swallowed = record
+        .iter()
+        .map(|f| f.matches('\n').count())
+        .sum::<usize>();
+    let short = if expected > record.len() {
+        format!(", and the row has {} of {expected} fields", record.len())
+    } else {
+        String::new()
+    };
+    AllocationError::Syntax {
+        file: file.to_path_buf(),
+        message: format!(
+            "line {line}, column {}: a quote `\"` opens a field that runs on over the next {}{short}: the quote is probably never closed",
+            column + 1,
+            crate::report::count_s(swallowed, "line"),
+        ),
+        help: "close the quote (`\"like this\"`) or remove it; a quote inside a quoted field is written twice (`\"\"`)".to_string(),
+    }
+}
+
 /// Parses the `schedule` array of a `plan.json` document; `file` names it in messages.
 pub fn allocation_from_plan_json(
     scenario: &Scenario,
@@ -317,6 +517,8 @@ pub fn allocation_from_plan_json(
     struct PlanFile<'a> {
         #[serde(default)]
         status: Option<String>,
+        #[serde(default)]
+        scenario: Option<String>,
         #[serde(borrow)]
         schedule: Option<Vec<&'a RawValue>>,
     }
@@ -354,73 +556,114 @@ pub fn allocation_from_plan_json(
             ));
         }
     }
+    let planned_for = doc.scenario;
     let resolver = Resolver::new(scenario);
+    let lines = LineIndex::new(text);
     let mut rows = Rows::default();
     for (i, raw) in schedule.iter().enumerate() {
-        // The raw value borrows from `text`: its offset gives the entry's line, and the offset of
-        // a field's key inside it the field's line.
-        let offset = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        let position = |at: usize| {
-            let line = text[..at].matches('\n').count() + 1;
-            let column = text[..at].rsplit('\n').next().unwrap_or("").chars().count() + 1;
-            Some((line, column))
-        };
-        let at = position(offset);
-        let at_field = |field: &str| {
-            raw.get()
-                .find(&format!("\"{field}\""))
-                .map_or(at, |k| position(offset + k))
-        };
-        let path = |field: &str| format!("schedule[{i}].{field}");
-        let entry: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(
-            raw.get(),
-        ) {
+        json_entry(&resolver, &lines, text, i, raw, &mut rows);
+    }
+    rows.finish(file, &scenario.file, planned_for)
+}
+
+/// Reads entry `i` of a plan.json `schedule` into `rows`. The entry's fields are kept as raw
+/// text, not parsed into numbers, so `1e400` is reported as a chip_hours that is not finite,
+/// and each field's offset in `text` gives its line.
+fn json_entry(
+    resolver: &Resolver<'_>,
+    lines: &LineIndex<'_>,
+    text: &str,
+    i: usize,
+    raw: &serde_json::value::RawValue,
+    rows: &mut Rows,
+) {
+    let offset_of = |s: &str| s.as_ptr() as usize - text.as_ptr() as usize;
+    let at = Some(lines.position(offset_of(raw.get())));
+    let path = |field: &str| format!("schedule[{i}].{field}");
+    let entry: std::collections::HashMap<String, &serde_json::value::RawValue> =
+        match serde_json::from_str(raw.get()) {
             Ok(m) => m,
             Err(_) => {
-                rows.problems.push(Problem::new(
-                        format!("schedule[{i}]"),
-                        at,
-                        "the entry is not an object",
-                        "each schedule entry is an object with period, cluster, workload and chip_hours",
-                    ));
-                continue;
+                rows.bad_row([Problem::new(
+                    format!("schedule[{i}]"),
+                    at,
+                    "the entry is not an object",
+                    "each schedule entry is an object with period, cluster, workload and chip_hours",
+                )]);
+                return;
             }
         };
-        let text_of = |field: &str| -> Result<String, Problem> {
-            match entry.get(field) {
-                Some(serde_json::Value::String(s)) => Ok(s.clone()),
-                Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
-                Some(v) => Ok(v.to_string()),
-                None => Err(Problem::new(
-                    path(field),
-                    at_field(field),
-                    format!("the entry has no \"{field}\""),
-                    "each schedule entry needs period, cluster, workload and chip_hours",
-                )),
+    // A field's place is its key's.
+    let at_field = |field: &str| {
+        raw.get()
+            .find(&format!("\"{field}\""))
+            .map_or(at, |k| Some(lines.position(offset_of(raw.get()) + k)))
+    };
+    let text_of = |field: &str| -> Result<String, Problem> {
+        match entry.get(field) {
+            // A string's text without its quotes and escapes; any other value as written.
+            Some(v) => {
+                Ok(serde_json::from_str::<String>(v.get()).unwrap_or_else(|_| v.get().to_string()))
             }
-        };
-        let period = text_of("period").and_then(|v| {
-            resolver
-                .period(&v)
-                .map_err(|(m, h)| Problem::new(path("period"), at_field("period"), m, h))
-        });
-        let cluster = text_of("cluster").and_then(|v| {
-            resolver
-                .cluster(&v)
-                .map_err(|(m, h)| Problem::new(path("cluster"), at_field("cluster"), m, h))
-        });
-        let workload = text_of("workload").and_then(|v| {
-            resolver
-                .workload(&v)
-                .map_err(|(m, h)| Problem::new(path("workload"), at_field("workload"), m, h))
-        });
-        let chip_hours = text_of("chip_hours").and_then(|v| {
-            parse_chip_hours(&v)
-                .map_err(|(m, h)| Problem::new(path("chip_hours"), at_field("chip_hours"), m, h))
-        });
-        rows.push(period, cluster, workload, chip_hours);
+            None => Err(Problem::new(
+                path(field),
+                at,
+                format!("the entry has no \"{field}\""),
+                "each schedule entry needs period, cluster, workload and chip_hours",
+            )),
+        }
+    };
+    let period = text_of("period").and_then(|v| {
+        resolver
+            .period(&v)
+            .map_err(|(m, h)| Problem::new(path("period"), at_field("period"), m, h))
+    });
+    let cluster = text_of("cluster").and_then(|v| {
+        resolver
+            .cluster(&v)
+            .map_err(|(m, h)| Problem::new(path("cluster"), at_field("cluster"), m, h))
+    });
+    let workload = text_of("workload").and_then(|v| {
+        resolver
+            .workload(&v)
+            .map_err(|(m, h)| Problem::new(path("workload"), at_field("workload"), m, h))
+    });
+    let chip_hours = text_of("chip_hours").and_then(|v| {
+        parse_chip_hours(&v)
+            .map_err(|(m, h)| Problem::new(path("chip_hours"), at_field("chip_hours"), m, h))
+    });
+    rows.push(period, cluster, workload, chip_hours);
+}
+
+/// Line and column of byte offsets in a text: the line starts are found once, each position
+/// by binary search (counting newlines from the start for every entry made `check` of a large
+/// plan.json quadratic).
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of the start of every line.
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes `text`.
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
     }
-    rows.finish(file)
+
+    /// 1-based line and column (in characters) of byte offset `at`.
+    pub fn position(&self, at: usize) -> (usize, usize) {
+        let at = at.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= at);
+        let start = self.starts[line - 1];
+        let column = self
+            .text
+            .get(start..at)
+            .map_or(at - start, |t| t.chars().count());
+        (line, column + 1)
+    }
 }
 
 /// A message and a fix.
@@ -453,7 +696,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn cluster(&self, v: &str) -> Result<ClusterId, Bad> {
-        self.clusters.get(v).copied().ok_or_else(|| {
+        lookup(&self.clusters, v).ok_or_else(|| {
             (
                 format!("unknown cluster \"{v}\""),
                 format!(
@@ -466,7 +709,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn workload(&self, v: &str) -> Result<WorkloadId, Bad> {
-        self.workloads.get(v).copied().ok_or_else(|| {
+        lookup(&self.workloads, v).ok_or_else(|| {
             (
                 format!("unknown workload \"{v}\""),
                 format!(
@@ -524,6 +767,16 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// The id `v` names: itself, or, for a cell that capplan escaped against formula injection
+/// (`'=x` for the id `=x`, see [`crate::report::csv_text`]), the id without the `'`.
+fn lookup<T: Copy>(ids: &std::collections::HashMap<&str, T>, v: &str) -> Option<T> {
+    ids.get(v).copied().or_else(|| {
+        v.strip_prefix('\'')
+            .filter(|rest| rest.starts_with(crate::report::FORMULA_STARTS))
+            .and_then(|rest| ids.get(rest).copied())
+    })
+}
+
 /// Up to 10 ids, then how many more.
 fn listing<'b>(ids: impl Iterator<Item = &'b str>) -> String {
     let ids: Vec<&str> = ids.collect();
@@ -565,6 +818,48 @@ fn parse_chip_hours(v: &str) -> Result<f64, Bad> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_bad_rows_list_the_first_hundred_problems_and_count_the_rest() {
+        let s = scenario();
+        let mut text = String::from("period,cluster,workload,chip_hours\n");
+        for i in 0..1000 {
+            text.push_str(&format!("{},h100,ft,x{i}\n", i + 3));
+        }
+        let e = allocation_from_csv(&s, &text, "a.csv".as_ref()).unwrap_err();
+        let AllocationError::Rows {
+            problems,
+            more,
+            bad_rows,
+            ..
+        } = &e
+        else {
+            panic!("expected row problems: {e}");
+        };
+        assert_eq!((problems.len(), *more, *bad_rows), (100, 1900, 1000));
+        // The first fifty rows, two problems each, in file order.
+        assert_eq!(problems[99].line, Some(51));
+        let text = e.to_string();
+        assert!(
+            text.starts_with("a.csv: 2000 problems in 1000 rows"),
+            "{text}"
+        );
+        assert!(text.ends_with("... and 1900 more problems (only the first 100 are listed; fix these and check again)"), "{text}");
+    }
+
+    #[test]
+    fn line_index_gives_lines_and_columns_in_characters() {
+        let text = "ab\n\nçd\nx";
+        let lines = LineIndex::new(text);
+        assert_eq!(lines.position(0), (1, 1));
+        assert_eq!(lines.position(2), (1, 3));
+        assert_eq!(lines.position(3), (2, 1));
+        assert_eq!(lines.position(4), (3, 1));
+        // `ç` is two bytes, one character.
+        assert_eq!(lines.position(6), (3, 2));
+        assert_eq!(lines.position(8), (4, 1));
+        assert_eq!(lines.position(100), (4, 2));
+    }
 
     const MODEL: &str = r#"
 [horizon]

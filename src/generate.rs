@@ -344,7 +344,8 @@ fn draft_workloads(
             must_serve: false,
             weight: rng.range(0.5, 1.5),
             work_pflop: 1.0,
-            demand: vec![1.0; t],
+            // Filled for inference by the second pass; the draft renders a constant 1.
+            demand: Vec::new(),
             max_chips_value: 0.0,
         };
         if is_inference(k) {
@@ -529,8 +530,12 @@ fn render(
     );
     let _ = writeln!(
         out,
-        "description = \"Synthetic fleet: {} workloads, {} clusters, {} weeks, {} dependencies (seed {})\"\n",
-        o.workloads, o.clusters, o.periods, o.edges, o.seed
+        "description = \"Synthetic fleet: {}, {}, {}, {} (seed {})\"\n",
+        crate::report::count_s(o.workloads, "workload"),
+        crate::report::count_s(o.clusters, "cluster"),
+        crate::report::count_s(o.periods, "week"),
+        crate::report::count(o.edges, "dependency", "dependencies"),
+        o.seed
     );
     let _ = writeln!(
         out,
@@ -567,8 +572,17 @@ fn render(
         );
         if w.kind == "inference" {
             let _ = writeln!(out, "demand_unit = \"Mtok\"");
-            let list: Vec<String> = w.demand.iter().map(|&d| num(d)).collect();
-            let _ = writeln!(out, "demand = [{}]", list.join(", "));
+            if w.demand.is_empty() {
+                // The first pass: one number, not a list of periods (a list for every period of
+                // every service made the draft, parsed, need gigabytes on long horizons).
+                let _ = writeln!(out, "demand = 1.0");
+            } else {
+                out.push_str("demand = [");
+                for (t, &d) in w.demand.iter().enumerate() {
+                    let _ = write!(out, "{}{}", if t == 0 { "" } else { ", " }, num(d));
+                }
+                out.push_str("]\n");
+            }
             let thr: Vec<String> = w
                 .throughput
                 .iter()

@@ -57,6 +57,7 @@ pub mod formulation;
 pub mod generate;
 pub mod lp;
 pub mod model;
+pub mod output;
 pub mod plan;
 pub mod report;
 pub mod schema;

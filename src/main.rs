@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use capplan::export::{self, ExportFormat};
 use capplan::generate::{generate, GenerateError, GenerateOptions};
 use capplan::model::Scenario;
+use capplan::output::{self, OutputError};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
@@ -162,20 +162,34 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // An output that cannot be written (a full disk, a read-only folder) is the user's to
+        // fix, like a bad input file: exit 2 with the path and the fix.
+        Err(e) if e.downcast_ref::<OutputError>().is_some() => {
+            say(format_args!("error: {e:#}"));
+            ExitCode::from(exit::BAD_INPUT)
+        }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            say(format_args!("error: {e:#}"));
             ExitCode::from(exit::INTERNAL)
         }
     }
 }
 
-/// Writes a report to stdout. A reader that stops early (`| head`) is not an error.
+/// Prints a line on stderr. A closed or full stderr is ignored: there is nowhere left to say so.
+fn say(message: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+/// Writes a report to stdout. A reader that stops early (`| head`) is not an error; a full disk
+/// is ([`OutputError`], exit 2).
 fn emit(bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other.context("cannot write to stdout")?),
+        Err(e) => Err(OutputError::new("standard output", e).into()),
+        Ok(()) => Ok(()),
     }
 }
 
@@ -190,15 +204,27 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(use_color(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .with_target(false)
+        // A full or closed stderr is not worth a panic (tracing would report the failed write on
+        // that same stderr, with a macro that panics when it fails).
+        .log_internal_errors(false)
         .init();
+}
+
+/// Colours on a terminal, unless `NO_COLOR` is set to anything but the empty string
+/// (<https://no-color.org>).
+fn use_color(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Loads a scenario, printing its problems and returning the exit code on failure.
 fn load(model: &Path) -> Result<Scenario, u8> {
     Scenario::from_file(model).map_err(|e| {
-        eprintln!("error: {e}");
+        say(format_args!("error: {e}"));
         exit::BAD_INPUT
     })
 }
@@ -208,15 +234,18 @@ fn validate(model: &Path) -> anyhow::Result<u8> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    println!(
-        "{}: valid: {} periods, {} clusters, {} workloads ({} dependencies), {} contracts",
-        model.display(),
-        s.horizon.len(),
-        s.clusters.len(),
-        s.workloads.len(),
-        s.dag.edge_count(),
-        s.contracts.len()
-    );
+    emit(
+        format!(
+            "{}: valid: {}, {}, {} ({}), {}\n",
+            model.display(),
+            report::count_s(s.horizon.len(), "period"),
+            report::count_s(s.clusters.len(), "cluster"),
+            report::count_s(s.workloads.len(), "workload"),
+            report::count(s.dag.edge_count(), "dependency", "dependencies"),
+            report::count_s(s.contracts.len(), "contract")
+        )
+        .as_bytes(),
+    )?;
     Ok(exit::OK)
 }
 
@@ -234,19 +263,90 @@ fn run_generate(args: &GenerateArgs) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Err(e @ GenerateError::BadArgument(_)) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             Ok(exit::BAD_INPUT)
         }
         Err(e) => Err(e.into()),
     }
 }
 
+/// Everything about the command line and the output paths that can be refused before the
+/// scenario is read and solved: exit 2 instead of a failure after a long solve.
+fn preflight(args: &PlanArgs) -> Result<Option<ExportFormat>, String> {
+    if args.solver == SolverArg::Highs && !Backend::Highs.is_compiled() {
+        return Err(capplan::solver::SolverError::NotCompiled("highs").to_string());
+    }
+    if let Some(t) = args.time_limit {
+        if !(t.is_finite() && t > 0.0 && t <= MAX_TIME_LIMIT) {
+            return Err(format!(
+                "--time-limit {}: give a positive number of seconds up to {MAX_TIME_LIMIT} (about 11.6 days)\n    help: leave --time-limit out to run until the plan is proven optimal",
+                report::display_num(t)
+            ));
+        }
+    }
+    if let Some(g) = args.mip_gap {
+        if !(g.is_finite() && (0.0..=1.0).contains(&g)) {
+            return Err(format!(
+                "--mip-gap {}: give a fraction from 0 to 1 (0.01 = 1%)\n    help: 0 asks for the optimum, 1 accepts the first plan found",
+                report::display_num(g)
+            ));
+        }
+    }
+    let Some(path) = args.export.as_deref() else {
+        return Ok(None);
+    };
+    let format = ExportFormat::from_path(path).map_err(|e| e.to_string())?;
+    if path.is_dir() {
+        return Err(format!(
+            "--export {}: is a folder\n    help: name a file ending in .mps or .lp",
+            path.display()
+        ));
+    }
+    if same_file(path, &args.model) {
+        return Err(format!(
+            "--export {}: is the scenario file itself, which the program would overwrite\n    help: name another file for the program",
+            path.display()
+        ));
+    }
+    if let Some(dir) = &args.out {
+        if ["schedule.csv", "plan.json"]
+            .iter()
+            .any(|n| same_file(path, &dir.join(n)))
+        {
+            return Err(format!(
+                "--export {}: is one of the files --out writes\n    help: name another file for the program",
+                path.display()
+            ));
+        }
+    }
+    Ok(Some(format))
+}
+
+/// Whether two paths name the same existing file, or the same new file in the same folder.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| {
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = std::fs::canonicalize(dir.unwrap_or(Path::new("."))).ok()?;
+            Some(dir.join(p.file_name()?))
+        })
+    };
+    matches!((canonical(a), canonical(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The longest `--time-limit`, seconds. Longer limits are refused rather than capped: a limit
+/// is a promise about when the run ends, and the deadline must fit an `Instant` on every
+/// platform (`1e19` seconds overflows one).
+const MAX_TIME_LIMIT: f64 = 1e6;
+
+/// The names `--out` writes, the document last.
+const OUT_FILES: [&str; 2] = ["schedule.csv", "plan.json"];
+
 fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
-    let export_format = match args.export.as_deref().map(ExportFormat::from_path) {
-        None => None,
-        Some(Ok(f)) => Some(f),
-        Some(Err(e)) => {
-            eprintln!("error: {e}");
+    let export_format = match preflight(&args) {
+        Ok(f) => f,
+        Err(message) => {
+            say(format_args!("error: {message}"));
             return Ok(exit::BAD_INPUT);
         }
     };
@@ -256,6 +356,9 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let load_seconds = started.elapsed().as_secs_f64();
+    if let Some(dir) = &args.out {
+        output::prepare_folder(dir, &OUT_FILES)?;
+    }
     let opts = PlanOptions {
         backend: match args.solver {
             SolverArg::Auto => None,
@@ -271,29 +374,28 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         },
     };
     // The program is exported before it is solved, so a long solve can be inspected meanwhile.
-    let mut exported: Option<std::io::Result<()>> = None;
+    let mut exported: Option<Result<(), OutputError>> = None;
     let mut export_seconds = 0.0;
     let planned = plan_inspecting(&scenario, &opts, |formulation| {
         if let (Some(path), Some(format)) = (&args.export, export_format) {
             let t = Instant::now();
             let text = export::export(formulation, format);
-            exported = Some(report::write_atomic(path, text.as_bytes()));
+            exported = Some(output::write_atomic(path, text.as_bytes()));
             export_seconds = t.elapsed().as_secs_f64();
             tracing::info!(file = %path.display(), seconds = export_seconds, "exported the program");
         }
     });
-    if let (Some(Err(e)), Some(path)) = (&exported, &args.export) {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return Ok(exit::BAD_INPUT);
+    if let Some(Err(e)) = exported {
+        return Err(e.into());
     }
     let mut outcome = match planned {
         Ok(o) => o,
         Err(PlanError::Solver(e)) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             return Ok(exit::BAD_INPUT);
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             return Ok(exit::INTERNAL);
         }
     };
@@ -305,13 +407,9 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     }
     match args.format {
         Format::Table => emit(report::plan_text(&scenario, &outcome).as_bytes())?,
-        Format::Json => emit(
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&report::plan_document(&scenario, &outcome))?
-            )
-            .as_bytes(),
-        )?,
+        Format::Json => emit(&report::json_pretty(&report::plan_document(
+            &scenario, &outcome,
+        ))?)?,
     }
     Ok(match outcome {
         PlanOutcome::Planned { .. } => exit::OK,
@@ -333,9 +431,10 @@ fn solver_mut(outcome: &mut PlanOutcome) -> &mut capplan::plan::SolverInfo {
     }
 }
 
-/// Writes `schedule.csv` and `plan.json`; only a plan has a schedule, so an infeasible outcome
-/// writes `plan.json` alone. `write` seconds count the export and everything written here; the
-/// copy inside `plan.json` cannot count writing `plan.json` itself, the report on stdout does.
+/// Writes `schedule.csv` and `plan.json` as one set ([`output::replace_set`]); only a plan has a
+/// schedule, so an infeasible outcome writes `plan.json` and removes a previous run's
+/// `schedule.csv`. `write` seconds count the export and the rendering here; the copy inside
+/// `plan.json` cannot count writing `plan.json` itself, the report on stdout does.
 fn write_outputs(
     dir: &Path,
     scenario: &Scenario,
@@ -343,20 +442,17 @@ fn write_outputs(
     export_seconds: f64,
 ) -> anyhow::Result<()> {
     let t = Instant::now();
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    if let PlanOutcome::Planned { audit, .. } = &*outcome {
-        let csv = report::schedule_csv(&audit.schedule);
-        let path = dir.join("schedule.csv");
-        report::write_atomic(&path, &csv)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    let csv = match &*outcome {
+        PlanOutcome::Planned { audit, .. } => Some(report::schedule_csv(&audit.schedule)),
+        _ => None,
+    };
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
-    let doc = report::plan_document(scenario, outcome);
-    let json = serde_json::to_vec_pretty(&doc)?;
-    let path = dir.join("plan.json");
-    report::write_atomic(&path, &json)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let json = report::json_pretty(&report::plan_document(scenario, outcome))?;
+    let [schedule, plan] = OUT_FILES;
+    match &csv {
+        Some(csv) => output::replace_set(dir, &[(schedule, csv), (plan, &json)], &[])?,
+        None => output::replace_set(dir, &[(plan, &json)], &[schedule])?,
+    }
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     Ok(())
 }
@@ -369,7 +465,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
     let allocation = match capplan::allocation_io::read_allocation(&scenario, &args.allocation) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            say(format_args!("error: {e}"));
             return Ok(exit::BAD_INPUT);
         }
     };
@@ -383,19 +479,26 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
         CheckFormat::Table => {
             emit(report::check_text(&scenario, &args.allocation, &audit).as_bytes())?
         }
-        CheckFormat::Json => emit(
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&report::check_document(
-                    &scenario,
-                    &args.allocation,
-                    &audit
-                ))?
-            )
-            .as_bytes(),
-        )?,
+        CheckFormat::Json => emit(&report::json_pretty(&report::check_document(
+            &scenario,
+            &args.allocation,
+            &audit,
+        ))?)?,
         CheckFormat::Csv => emit(&report::findings_csv(&audit.findings))?,
     }
     let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);
     Ok(if failed { exit::VIOLATIONS } else { exit::OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::use_color;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some("".into())));
+        assert!(!use_color(true, Some("1".into())));
+        assert!(!use_color(false, None));
+    }
 }

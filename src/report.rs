@@ -4,7 +4,6 @@
 //! the one place that turns them into text.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
@@ -233,13 +232,13 @@ pub fn findings_csv(findings: &[Finding]) -> Vec<u8> {
         w.write_record([
             f.rule.as_str(),
             severity,
-            f.workload.as_deref().unwrap_or(""),
-            f.cluster.as_deref().unwrap_or(""),
-            f.contract.as_deref().unwrap_or(""),
+            &csv_text(f.workload.as_deref().unwrap_or("")),
+            &csv_text(f.cluster.as_deref().unwrap_or("")),
+            &csv_text(f.contract.as_deref().unwrap_or("")),
             &periods,
-            &f.amount.to_string(),
-            &f.unit,
-            &f.message,
+            &round_sig(f.amount).to_string(),
+            &csv_text(&f.unit),
+            &csv_text(&f.message),
         ])
         .expect("writing CSV to memory cannot fail");
     }
@@ -276,37 +275,75 @@ pub fn check_text(scenario: &Scenario, allocation: &Path, a: &AuditReport) -> St
     out
 }
 
-/// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`.
+/// A text cell for a CSV file that a spreadsheet may open: a cell that starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return would be read as a formula (formula injection), so it
+/// gets a leading `'`, as OWASP recommends; `capplan check` strips it when reading ids back
+/// ([`crate::allocation_io`]).
+pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_STARTS) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// First characters that make a spreadsheet read a cell as a formula.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`;
+/// numbers rounded to 12 significant digits ([`round_sig`]).
 pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "period",
+        "period_start",
+        "cluster",
+        "provider",
+        "chip",
+        "workload",
+        "chip_hours",
+        "cost_usd",
+    ])
+    .expect("writing CSV to memory cannot fail");
     for r in rows {
-        w.serialize(r).expect("writing CSV to memory cannot fail");
+        w.write_record([
+            r.period.to_string().as_str(),
+            &r.period_start,
+            &csv_text(&r.cluster),
+            &csv_text(&r.provider),
+            &csv_text(&r.chip),
+            &csv_text(&r.workload),
+            &round_sig(r.chip_hours).to_string(),
+            &round_sig(r.cost_usd).to_string(),
+        ])
+        .expect("writing CSV to memory cannot fail");
     }
     w.into_inner().expect("writing CSV to memory cannot fail")
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder, so a reader never
-/// sees a partly written file and a failure leaves nothing behind.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// A JSON document, pretty-printed, with every fractional number rounded to 12 significant
+/// digits ([`round_sig`]): `5.373`, not `5.372999999999999`; integers are left alone.
+pub fn json_pretty<T: Serialize>(doc: &T) -> serde_json::Result<Vec<u8>> {
+    fn tidy(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                if let Some(x) = n
+                    .as_f64()
+                    .and_then(|x| serde_json::Number::from_f64(round_sig(x)))
+                {
+                    *n = x;
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(tidy),
+            serde_json::Value::Object(map) => map.values_mut().for_each(tidy),
+            _ => {}
+        }
     }
-    result
+    let mut value = serde_json::to_value(doc)?;
+    tidy(&mut value);
+    let mut out = serde_json::to_vec_pretty(&value)?;
+    out.push(b'\n');
+    Ok(out)
 }
 
 /// A plain text table with aligned columns; numeric-looking cells are right-aligned.
@@ -401,8 +438,11 @@ pub fn solver_text(s: &SolverInfo) -> String {
     );
     let _ = writeln!(
         out,
-        "  model: {} variables ({} integer), {} constraints, {} nonzeros",
-        s.variables, s.integer_variables, s.constraints, s.nonzeros
+        "  model: {} ({} integer), {}, {}",
+        count_s(s.variables, "variable"),
+        s.integer_variables,
+        count_s(s.constraints, "constraint"),
+        count_s(s.nonzeros, "nonzero")
     );
     let t = &s.timings;
     let _ = writeln!(
@@ -659,8 +699,8 @@ pub fn plan_text(scenario: &Scenario, outcome: &PlanOutcome) -> String {
     let h = &scenario.horizon;
     let _ = writeln!(
         out,
-        "Horizon: {} periods of one {} from {}\n",
-        h.len(),
+        "Horizon: {} of one {} from {}\n",
+        count_s(h.len(), "period"),
         h.length.as_str(),
         h.periods[0].start
     );
@@ -735,4 +775,46 @@ pub fn chips_in_use_text(scenario: &Scenario, schedule: &[ScheduleRow]) -> Strin
         "\nChips in use (average per period; '.' = idle):\n{}",
         t.render()
     )
+}
+
+/// A number for people: rounded to 12 significant digits, then printed in its shortest form
+/// (`5.373`, not `5.373000000000001`), in exponent form from 1e15 up and below 1e-6 (`1e300`,
+/// not 301 digits).
+pub fn display_num(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    let r = round_sig(x);
+    if (1e-6..1e15).contains(&r.abs()) {
+        format!("{r}")
+    } else {
+        format!("{r:e}")
+    }
+}
+
+/// `x` rounded to 12 significant digits: the float noise of a sum or a product
+/// (`547151.5099999998`) goes, every digit a plan can mean stays.
+pub fn round_sig(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
+/// `n` and a noun, singular for one (`1 period`, `2 periods`); `plural` is the noun for every
+/// other count.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
+}
+
+/// `n` and a noun made plural with an `s`.
+pub fn count_s(n: usize, singular: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {singular}s")
+    }
 }
