@@ -184,6 +184,8 @@ struct DagGen {
     runs: Vec<RunGen>,
     /// Inference demand after the first run, with a penalty.
     demand: u32,
+    /// Months (of 672 to 744 hours) rather than weeks; work and demand scale up by 4.
+    monthly: bool,
 }
 
 fn dag_gen() -> impl Strategy<Value = DagGen> {
@@ -206,19 +208,26 @@ fn dag_gen() -> impl Strategy<Value = DagGen> {
         prop::collection::vec((4u32..16, any::<bool>(), any::<bool>()), 1..3),
         prop::collection::vec(run, 2..6),
         0u32..2000,
+        any::<bool>(),
     )
-        .prop_map(|(periods, clusters, runs, demand)| DagGen {
+        .prop_map(|(periods, clusters, runs, demand, monthly)| DagGen {
             periods,
             clusters,
             runs,
             demand,
+            monthly,
         })
 }
 
 impl DagGen {
     fn toml(&self) -> String {
+        let (period, scale) = if self.monthly {
+            ("month", 4)
+        } else {
+            ("week", 1)
+        };
         let mut t = format!(
-            "[horizon]\nstart = \"2027-01-04\"\nperiod = \"week\"\nperiods = {}\n",
+            "[horizon]\nstart = \"2027-01-04\"\nperiod = \"{period}\"\nperiods = {}\n",
             self.periods
         );
         for (i, &(chips, reserved, trn)) in self.clusters.iter().enumerate() {
@@ -244,12 +253,16 @@ impl DagGen {
             if let Some(m) = r.max_chips {
                 extra.push_str(&format!("max_chips = {m}\n"));
             }
-            t.push_str(&training(&format!("r{i}"), r.chip_hours as f64, &extra));
+            t.push_str(&training(
+                &format!("r{i}"),
+                (scale * r.chip_hours) as f64,
+                &extra,
+            ));
         }
         if self.demand > 0 {
             t.push_str(&format!(
                 "\n[[workloads]]\nid = \"chat\"\nkind = \"inference\"\ndemand = {}\nthroughput = {{ h100 = 2.0, trainium2 = 1.5 }}\nunmet_penalty_usd = 3.0\nafter = [\"r0\"]\n",
-                self.demand
+                scale * self.demand
             ));
         }
         t
