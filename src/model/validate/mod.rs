@@ -171,12 +171,8 @@ impl<'a> Validator<'a> {
                 )
             })
             .collect();
-        let mut workloads = workloads;
         let dag = self.dag(f, &workloads);
-        if self.problems.is_empty() {
-            self.windows(f, &dag, &mut workloads);
-        }
-        let scenario = Scenario {
+        let mut scenario = Scenario {
             file: file.to_path_buf(),
             description: f.description.clone(),
             horizon,
@@ -186,6 +182,9 @@ impl<'a> Validator<'a> {
             contracts,
             dag,
         };
+        if self.problems.is_empty() {
+            self.windows(f, &mut scenario);
+        }
         if self.problems.is_empty() {
             self.check_sizes(&scenario);
         }
