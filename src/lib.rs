@@ -55,6 +55,7 @@ pub mod formulation;
 pub mod generate;
 pub mod lp;
 pub mod model;
+pub mod overrides;
 pub mod plan;
 pub mod report;
 pub mod schema;

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use capplan::export::{self, ExportFormat};
 use capplan::generate::{generate, GenerateError, GenerateOptions};
 use capplan::model::Scenario;
+use capplan::overrides::{self, Applied, Override, WithOverrides};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
@@ -83,6 +84,9 @@ struct CheckArgs {
     /// violations of hard rules.
     #[arg(long)]
     fail_on_shortfall: bool,
+    /// Change a field of the scenario first (repeatable); see `capplan plan --help`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
 }
 
 #[derive(clap::Args)]
@@ -149,6 +153,10 @@ struct PlanArgs {
     /// Also write the exact program that is solved to FILE: `.mps` (free MPS) or `.lp` (CPLEX LP).
     #[arg(long, value_name = "FILE")]
     export: Option<PathBuf>,
+    /// Change a field of the scenario first (repeatable): `clusters.ID.chips=72000`,
+    /// `contracts.ID.spend_floors.NAME.floor_usd*=1.1`, `workloads.ID.deadline+=1`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
 }
 
 fn main() -> ExitCode {
@@ -203,6 +211,14 @@ fn load(model: &Path) -> Result<Scenario, u8> {
     })
 }
 
+/// Loads a scenario with `--set` overrides applied.
+fn load_overridden(model: &Path, set: &[Override]) -> Result<(Scenario, Vec<Applied>), u8> {
+    overrides::load_file(model, set).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::BAD_INPUT
+    })
+}
+
 fn validate(model: &Path) -> anyhow::Result<u8> {
     let s = match load(model) {
         Ok(s) => s,
@@ -251,25 +267,18 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         }
     };
     let started = Instant::now();
-    let scenario = match load(&args.model) {
+    let (scenario, applied) = match load_overridden(&args.model, &args.set) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
     let load_seconds = started.elapsed().as_secs_f64();
-    let opts = PlanOptions {
-        backend: match args.solver {
-            SolverArg::Auto => None,
-            SolverArg::Microlp => Some(Backend::Microlp),
-            SolverArg::Clarabel => Some(Backend::Clarabel),
-            SolverArg::Highs => Some(Backend::Highs),
-        },
-        solve: SolveOptions {
-            time_limit: args.time_limit,
-            mip_gap: args.mip_gap,
-            verbose,
-            algorithm: args.algorithm,
-        },
-    };
+    let opts = plan_options(
+        args.solver,
+        args.algorithm,
+        args.time_limit,
+        args.mip_gap,
+        verbose,
+    );
     // The program is exported before it is solved, so a long solve can be inspected meanwhile.
     let mut exported: Option<std::io::Result<()>> = None;
     let mut export_seconds = 0.0;
@@ -301,14 +310,19 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     solver.timings.load_seconds = load_seconds;
     solver.timings.write_seconds = export_seconds;
     if let Some(dir) = &args.out {
-        write_outputs(dir, &scenario, &mut outcome, export_seconds)?;
+        write_outputs(dir, &scenario, &mut outcome, export_seconds, &applied)?;
     }
     match args.format {
-        Format::Table => emit(report::plan_text(&scenario, &outcome).as_bytes())?,
+        Format::Table => emit(
+            overrides::annotate_text(&report::plan_text(&scenario, &outcome), &applied).as_bytes(),
+        )?,
         Format::Json => emit(
             format!(
                 "{}\n",
-                serde_json::to_string_pretty(&report::plan_document(&scenario, &outcome))?
+                serde_json::to_string_pretty(&WithOverrides {
+                    document: report::plan_document(&scenario, &outcome),
+                    overrides: &applied,
+                })?
             )
             .as_bytes(),
         )?,
@@ -323,6 +337,31 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         }
         PlanOutcome::NoPlan { .. } => exit::INTERNAL,
     })
+}
+
+/// The planning settings `plan` and `sweep` share.
+fn plan_options(
+    solver: SolverArg,
+    algorithm: Algorithm,
+    time_limit: Option<f64>,
+    mip_gap: Option<f64>,
+    verbose: bool,
+) -> PlanOptions {
+    PlanOptions {
+        backend: match solver {
+            SolverArg::Auto => None,
+            SolverArg::Microlp => Some(Backend::Microlp),
+            SolverArg::Clarabel => Some(Backend::Clarabel),
+            SolverArg::Highs => Some(Backend::Highs),
+        },
+        solve: SolveOptions {
+            time_limit,
+            mip_gap,
+            verbose,
+            algorithm,
+            ..SolveOptions::default()
+        },
+    }
 }
 
 fn solver_mut(outcome: &mut PlanOutcome) -> &mut capplan::plan::SolverInfo {
@@ -341,6 +380,7 @@ fn write_outputs(
     scenario: &Scenario,
     outcome: &mut PlanOutcome,
     export_seconds: f64,
+    applied: &[Applied],
 ) -> anyhow::Result<()> {
     let t = Instant::now();
     std::fs::create_dir_all(dir)
@@ -352,7 +392,10 @@ fn write_outputs(
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
-    let doc = report::plan_document(scenario, outcome);
+    let doc = WithOverrides {
+        document: report::plan_document(scenario, outcome),
+        overrides: applied,
+    };
     let json = serde_json::to_vec_pretty(&doc)?;
     let path = dir.join("plan.json");
     report::write_atomic(&path, &json)
@@ -362,7 +405,7 @@ fn write_outputs(
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
-    let scenario = match load(&args.model) {
+    let (scenario, applied) = match load_overridden(&args.model, &args.set) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -375,17 +418,20 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
     };
     let audit = capplan::audit::audit(&scenario, &allocation);
     match args.format {
-        CheckFormat::Table => {
-            emit(report::check_text(&scenario, &args.allocation, &audit).as_bytes())?
-        }
+        CheckFormat::Table => emit(
+            overrides::annotate_text(
+                &report::check_text(&scenario, &args.allocation, &audit),
+                &applied,
+            )
+            .as_bytes(),
+        )?,
         CheckFormat::Json => emit(
             format!(
                 "{}\n",
-                serde_json::to_string_pretty(&report::check_document(
-                    &scenario,
-                    &args.allocation,
-                    &audit
-                ))?
+                serde_json::to_string_pretty(&WithOverrides {
+                    document: report::check_document(&scenario, &args.allocation, &audit),
+                    overrides: &applied,
+                })?
             )
             .as_bytes(),
         )?,
