@@ -60,3 +60,5 @@ pub mod plan;
 pub mod report;
 pub mod schema;
 pub mod solver;
+pub mod sweep;
+pub mod sweep_output;

@@ -58,6 +58,71 @@ enum Command {
     Check(CheckArgs),
     /// Write a seeded synthetic scenario (feasible by construction) to stdout.
     Generate(GenerateArgs),
+    /// Plan a scenario at many points (a grid of --vary values, or --points FILE.csv), in
+    /// parallel; `sweep merge` joins the outputs of --shard runs.
+    Sweep(SweepArgs),
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    merge: Option<SweepCommand>,
+    /// Scenario TOML file.
+    model: Option<PathBuf>,
+    /// A path and its values: PATH=V1,V2,... or PATH=A..B/STEP (also *= and +=); repeat for a
+    /// grid, the first --vary varying slowest.
+    #[arg(long, value_name = "PATH=VALUES", value_parser = capplan::sweep::Axis::parse)]
+    vary: Vec<capplan::sweep::Axis>,
+    /// Points from CSV instead of a grid: a header of paths (PATH, PATH*= or PATH+=), a row per point.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "vary")]
+    points: Option<PathBuf>,
+    /// Change a field at every point (repeatable), as for `plan`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
+    /// Points planned at once (default: one per core); each solve is single-threaded.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    jobs: usize,
+    /// Only the K-th of N slices (0 <= K < N; the points whose index is K mod N); join the
+    /// outputs with `capplan sweep merge`.
+    #[arg(long, value_name = "K/N", value_parser = capplan::sweep::Shard::parse)]
+    shard: Option<capplan::sweep::Shard>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: SweepFormat,
+    /// Solver backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    solver: SolverArg,
+    /// HiGHS LP algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    algorithm: Algorithm,
+    /// Stop each point after this many seconds with the best plan found so far.
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    /// Stop each point once proven within this fraction of optimal.
+    #[arg(long, value_name = "FRACTION")]
+    mip_gap: Option<f64>,
+}
+
+#[derive(Subcommand)]
+enum SweepCommand {
+    /// Join the outputs of `--shard` runs (all CSV or all JSON) into the bytes one unsharded
+    /// run writes.
+    Merge {
+        /// Shard outputs, in any order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SweepFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// One row per point.
+    Csv,
+    /// One JSON document.
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -167,6 +232,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
+        Command::Sweep(args) => run_sweep(args, cli.verbose > 0),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -439,4 +505,68 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
     }
     let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);
     Ok(if failed { exit::VIOLATIONS } else { exit::OK })
+}
+
+fn run_sweep(args: SweepArgs, verbose: bool) -> anyhow::Result<u8> {
+    use capplan::sweep::{self, Points, SweepOptions};
+    use capplan::sweep_output::{self, SweepDocument};
+    if let Some(SweepCommand::Merge { files }) = &args.merge {
+        return match sweep_output::merge(files) {
+            Ok(bytes) => emit(&bytes).map(|()| exit::OK),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(exit::BAD_INPUT)
+            }
+        };
+    }
+    let bad = |m: &str| {
+        eprintln!("error: {m}");
+        Ok(exit::BAD_INPUT)
+    };
+    let Some(model) = &args.model else {
+        return bad("sweep needs a scenario: capplan sweep MODEL --vary PATH=V1,V2");
+    };
+    let points = match &args.points {
+        Some(f) => match Points::from_csv(f) {
+            Ok(p) => p,
+            Err(e) => return bad(&e.to_string()),
+        },
+        None if args.vary.is_empty() => {
+            return bad("nothing to vary: give --vary PATH=V1,V2,... or --points FILE.csv")
+        }
+        None => Points::grid(&args.vary),
+    };
+    let opts = SweepOptions {
+        plan: plan_options(
+            args.solver,
+            args.algorithm,
+            args.time_limit,
+            args.mip_gap,
+            false,
+        ),
+        jobs: args.jobs,
+        shard: args.shard,
+        progress: verbose || std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let rows = match sweep::read_model(model)
+        .and_then(|text| sweep::run(&text, model, &args.set, &points, &opts))
+    {
+        Ok(rows) => rows,
+        Err(e) => return bad(&e.to_string()),
+    };
+    let internal = rows.iter().any(|r| r.is_internal_error());
+    let doc = SweepDocument::new(
+        model,
+        args.set.iter().map(|o| o.spec.clone()).collect(),
+        points.columns.clone(),
+        points.points.len(),
+        args.shard,
+        rows,
+    );
+    match args.format {
+        SweepFormat::Table => emit(doc.table().as_bytes())?,
+        SweepFormat::Csv => emit(&doc.csv())?,
+        SweepFormat::Json => emit(&doc.json())?,
+    }
+    Ok(if internal { exit::INTERNAL } else { exit::OK })
 }

@@ -93,6 +93,15 @@ pub enum OverriddenLoadError {
 impl Override {
     /// Parses `PATH=VALUE`, `PATH*=FACTOR` or `PATH+=AMOUNT`.
     pub fn parse(spec: &str) -> Result<Override, OverrideError> {
+        let o = Override::parse_template(spec)?;
+        if o.op != Op::Set {
+            o.operand()?;
+        }
+        Ok(o)
+    }
+
+    /// Parses like [`Override::parse`] without checking the value (a sweep's values follow).
+    pub fn parse_template(spec: &str) -> Result<Override, OverrideError> {
         let bad = |message: &str| {
             OverrideError {
             spec: spec.to_string(),
@@ -121,16 +130,12 @@ impl Override {
         if value.trim().is_empty() {
             return Err(bad("no value after the `=`"));
         }
-        let o = Override {
+        Ok(Override {
             spec: spec.to_string(),
             path: path.to_string(),
             op,
             value: value.trim().to_string(),
-        };
-        if op != Op::Set {
-            o.operand()?;
-        }
-        Ok(o)
+        })
     }
 
     /// A copy with another value, same path and operation (sweeps vary the value).
@@ -222,6 +227,18 @@ pub fn load(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Checks that every override's path names a field of scenario `text` (and that relative
+/// forms meet numbers), without validating the result. A text that does not parse passes.
+pub fn resolve_paths(text: &str, overrides: &[Override]) -> Result<(), OverrideError> {
+    let Ok(mut doc) = text.parse::<DocumentMut>() else {
+        return Ok(());
+    };
+    for o in overrides {
+        apply(&mut doc, o)?;
+    }
+    Ok(())
 }
 
 /// The override alone on the original file: its type error, if it brings one in.
