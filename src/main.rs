@@ -26,6 +26,8 @@ mod exit {
     pub const VIOLATIONS: u8 = NO_PLAN;
     /// Bad input: the file, the place and the fix are printed.
     pub const BAD_INPUT: u8 = 2;
+    /// `diff`: the two plans differ (like `diff`; the same code as [`NO_PLAN`]).
+    pub const DIFFERENT: u8 = NO_PLAN;
     /// Internal error: a solver failure, or a plan that fails its own audit.
     pub const INTERNAL: u8 = 3;
 }
@@ -61,6 +63,20 @@ enum Command {
     /// Plan a scenario at many points (a grid of --vary values, or --points FILE.csv), in
     /// parallel; `sweep merge` joins the outputs of --shard runs.
     Sweep(SweepArgs),
+    /// What changed between two plans (plan.json files or --out folders). Exit 0 when they are
+    /// the same, 1 when they differ (like `diff`), 2 when one cannot be read.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The earlier plan: plan.json, or the folder `plan --out` wrote.
+    a: PathBuf,
+    /// The later plan.
+    b: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
 }
 
 #[derive(clap::Args)]
@@ -233,6 +249,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
         Command::Sweep(args) => run_sweep(args, cli.verbose > 0),
+        Command::Diff(args) => run_diff(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -569,4 +586,23 @@ fn run_sweep(args: SweepArgs, verbose: bool) -> anyhow::Result<u8> {
         SweepFormat::Json => emit(&doc.json())?,
     }
     Ok(if internal { exit::INTERNAL } else { exit::OK })
+}
+
+fn run_diff(args: &DiffArgs) -> anyhow::Result<u8> {
+    let d = match capplan::diff::diff_files(&args.a, &args.b) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    match args.format {
+        Format::Table => emit(d.text().as_bytes())?,
+        Format::Json => emit(format!("{}\n", serde_json::to_string_pretty(&d)?).as_bytes())?,
+    }
+    Ok(if d.identical {
+        exit::OK
+    } else {
+        exit::DIFFERENT
+    })
 }
