@@ -248,7 +248,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
-        Command::Sweep(args) => run_sweep(args, cli.verbose > 0),
+        Command::Sweep(args) => run_sweep(args, cli.verbose),
         Command::Diff(args) => run_diff(&args),
     };
     match result {
@@ -524,7 +524,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
     Ok(if failed { exit::VIOLATIONS } else { exit::OK })
 }
 
-fn run_sweep(args: SweepArgs, verbose: bool) -> anyhow::Result<u8> {
+fn run_sweep(args: SweepArgs, verbose: u8) -> anyhow::Result<u8> {
     use capplan::sweep::{self, Points, SweepOptions};
     use capplan::sweep_output::{self, SweepDocument};
     if let Some(SweepCommand::Merge { files }) = &args.merge {
@@ -563,7 +563,8 @@ fn run_sweep(args: SweepArgs, verbose: bool) -> anyhow::Result<u8> {
         ),
         jobs: args.jobs,
         shard: args.shard,
-        progress: verbose || std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        progress: verbose > 0 || std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        point_logs: verbose > 1,
     };
     let rows = match sweep::read_model(model)
         .and_then(|text| sweep::run(&text, model, &args.set, &points, &opts))

@@ -329,6 +329,8 @@ pub struct SweepOptions {
     pub shard: Option<Shard>,
     /// Print a progress line on stderr.
     pub progress: bool,
+    /// Keep each point's own log lines (`-vv`); otherwise a sweep logs its progress line only.
+    pub point_logs: bool,
 }
 
 /// Plans every point (of the shard) of a sweep of scenario `text` (named `file`), with the
@@ -356,7 +358,12 @@ pub fn run(
         chosen
             .par_iter()
             .map(|&i| {
-                let row = run_point(text, file, base, i, &points.points[i], &plan_opts);
+                let run = || run_point(text, file, base, i, &points.points[i], &plan_opts);
+                let row = if opts.point_logs {
+                    run()
+                } else {
+                    tracing::dispatcher::with_default(&tracing::Dispatch::none(), run)
+                };
                 progress.done(&row);
                 row
             })
