@@ -247,6 +247,10 @@ fn type_error(text: &str, o: &Override) -> Option<OverrideError> {
     apply(&mut doc, o).ok()?;
     match toml::from_str::<schema::ScenarioFile>(&doc.to_string()) {
         Ok(_) => None,
+        Err(e) if e.message().contains("PerPeriod") => Some(o.error(
+            format!("`{}` is not a per-period quantity", o.value),
+            "give a number, a list with one number per period ([1, 2, 3]), or { from = A, to = B }",
+        )),
         Err(e) => Some(o.error(
             e.message().to_string(),
             "give a value of the type the format documents for this field (README, format reference)",

@@ -169,7 +169,10 @@ fn bad_set_paths_and_values_exit_2_with_the_choices() {
         ),
         (
             &["plan", TUTORIAL, "--set", "clusters.trn2-dedicated.chips=lots"],
-            &["in --set clusters.trn2-dedicated.chips=lots: ", "did not match"],
+            &[
+                "in --set clusters.trn2-dedicated.chips=lots: `lots` is not a per-period quantity",
+                "{ from = A, to = B }",
+            ],
         ),
         (
             &["plan", TUTORIAL, "--set", "clusters.trn2-dedicated.chips=-1"],
