@@ -572,6 +572,7 @@ fn run_sweep(args: SweepArgs, verbose: u8) -> anyhow::Result<u8> {
         Ok(rows) => rows,
         Err(e) => return bad(&e.to_string()),
     };
+    let unsupported = rows.iter().any(|r| r.is_unsupported());
     let internal = rows.iter().any(|r| r.is_internal_error());
     let doc = SweepDocument::new(
         model,
@@ -586,7 +587,13 @@ fn run_sweep(args: SweepArgs, verbose: u8) -> anyhow::Result<u8> {
         SweepFormat::Csv => emit(&doc.csv())?,
         SweepFormat::Json => emit(&doc.json())?,
     }
-    Ok(if internal { exit::INTERNAL } else { exit::OK })
+    Ok(if unsupported {
+        exit::BAD_INPUT
+    } else if internal {
+        exit::INTERNAL
+    } else {
+        exit::OK
+    })
 }
 
 fn run_diff(args: &DiffArgs) -> anyhow::Result<u8> {

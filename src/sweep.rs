@@ -298,8 +298,9 @@ pub struct Row {
     /// The values varied, one per column.
     pub values: Vec<String>,
     /// A plan's solve status (`optimal`, `gap_limit`, `time_limit`), or `infeasible`,
-    /// `time_limit_no_plan`, `failed`, `invalid` (the point's scenario does not validate) or
-    /// `error` (the solver could not be used, or the plan failed its own audit).
+    /// `time_limit_no_plan`, `failed`, `invalid` (the point's scenario does not validate),
+    /// `unsupported` (the backend chosen cannot solve it: clarabel on a MILP) or `error` (the
+    /// plan failed its own audit: a bug).
     pub status: String,
     /// Cost by part (plans only).
     pub costs: Option<CostParts>,
@@ -315,6 +316,11 @@ impl Row {
     /// Whether the point failed inside capplan (a bug or a solver failure, not the scenario).
     pub fn is_internal_error(&self) -> bool {
         matches!(self.status.as_str(), "error" | "failed")
+    }
+
+    /// Whether the backend chosen cannot solve the point (bad input to the sweep).
+    pub fn is_unsupported(&self) -> bool {
+        self.status == "unsupported"
     }
 }
 
@@ -343,6 +349,11 @@ pub fn run(
     opts: &SweepOptions,
 ) -> Result<Vec<Row>, SweepError> {
     check_paths(text, file, base, points)?;
+    if let Some(b) = opts.plan.backend.filter(|b| !b.is_compiled()) {
+        return Err(SweepError::Input(
+            crate::solver::SolverError::NotCompiled(b.as_str()).to_string(),
+        ));
+    }
     let mut plan_opts = opts.plan.clone();
     plan_opts.solve.threads = Some(1);
     plan_opts.solve.verbose = false;
@@ -447,11 +458,11 @@ pub fn run_point(
                 .clone()
                 .or(Some("the solver stopped without a plan".into()));
         }
-        Err(
-            e @ (PlanError::Solver(_)
-            | PlanError::SelfAudit { .. }
-            | PlanError::CostMismatch { .. }),
-        ) => {
+        Err(e @ PlanError::Solver(_)) => {
+            row.status = "unsupported".into();
+            row.message = Some(e.to_string());
+        }
+        Err(e @ (PlanError::SelfAudit { .. } | PlanError::CostMismatch { .. })) => {
             row.status = "error".into();
             row.message = Some(e.to_string());
         }

@@ -520,3 +520,39 @@ fn check_takes_set_and_records_it() {
     let o = capplan(&["check", TUTORIAL, &schedule, "--format", "json"]);
     assert_eq!(code(&o), 0);
 }
+
+#[test]
+fn a_backend_that_cannot_solve_the_sweep_is_bad_input() {
+    // The frontier scenario has dependencies (a MILP): clarabel solves LPs only.
+    let o = capplan(&[
+        "sweep",
+        "models/aws-frontier-2027q1.toml",
+        "--solver",
+        "clarabel",
+        "--format",
+        "csv",
+        "--vary",
+        "workloads.frontier-pretrain.deadline=9,10",
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches(",unsupported,").count(), 2, "{out}");
+    assert!(out.contains("clarabel cannot solve models with integer variables"));
+    if !capplan::solver::Backend::Highs.is_compiled() {
+        let o = capplan(&[
+            "sweep",
+            TUTORIAL,
+            "--solver",
+            "highs",
+            "--vary",
+            "horizon.periods=4",
+        ]);
+        assert_eq!(code(&o), 2);
+        assert!(
+            stderr(&o).contains("not compiled into this build"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(o.stdout.is_empty());
+    }
+}
