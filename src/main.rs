@@ -10,6 +10,7 @@ use capplan::export::{self, ExportFormat};
 use capplan::generate::{generate, GenerateError, GenerateOptions};
 use capplan::model::Scenario;
 use capplan::output::{self, OutputError};
+use capplan::overrides::{self, Applied, Override, WithOverrides};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
@@ -25,6 +26,8 @@ mod exit {
     pub const VIOLATIONS: u8 = NO_PLAN;
     /// Bad input: the file, the place and the fix are printed.
     pub const BAD_INPUT: u8 = 2;
+    /// `diff`: the two plans differ (like `diff`; the same code as [`NO_PLAN`]).
+    pub const DIFFERENT: u8 = NO_PLAN;
     /// Internal error: a solver failure, or a plan that fails its own audit.
     pub const INTERNAL: u8 = 3;
 }
@@ -57,6 +60,85 @@ enum Command {
     Check(CheckArgs),
     /// Write a seeded synthetic scenario (feasible by construction) to stdout.
     Generate(GenerateArgs),
+    /// Plan a scenario at many points (a grid of --vary values, or --points FILE.csv), in
+    /// parallel; `sweep merge` joins the outputs of --shard runs.
+    Sweep(SweepArgs),
+    /// What changed between two plans (plan.json files or --out folders). Exit 0 when they are
+    /// the same, 1 when they differ (like `diff`), 2 when one cannot be read.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The earlier plan: plan.json, or the folder `plan --out` wrote.
+    a: PathBuf,
+    /// The later plan.
+    b: PathBuf,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    merge: Option<SweepCommand>,
+    /// Scenario TOML file.
+    model: Option<PathBuf>,
+    /// A path and its values: PATH=V1,V2,... or PATH=A..B/STEP (also *= and +=); repeat for a
+    /// grid, the first --vary varying slowest.
+    #[arg(long, value_name = "PATH=VALUES", value_parser = capplan::sweep::Axis::parse)]
+    vary: Vec<capplan::sweep::Axis>,
+    /// Points from CSV instead of a grid: a header of paths (PATH, PATH*= or PATH+=), a row per point.
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "vary")]
+    points: Option<PathBuf>,
+    /// Change a field at every point (repeatable), as for `plan`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
+    /// Points planned at once (default: one per core); each solve is single-threaded.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    jobs: usize,
+    /// Only the K-th of N slices (0 <= K < N; the points whose index is K mod N); join the
+    /// outputs with `capplan sweep merge`.
+    #[arg(long, value_name = "K/N", value_parser = capplan::sweep::Shard::parse)]
+    shard: Option<capplan::sweep::Shard>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: SweepFormat,
+    /// Solver backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    solver: SolverArg,
+    /// HiGHS LP algorithm.
+    #[arg(long, value_enum, default_value = "auto")]
+    algorithm: Algorithm,
+    /// Stop each point after this many seconds with the best plan found so far.
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    /// Stop each point once proven within this fraction of optimal.
+    #[arg(long, value_name = "FRACTION")]
+    mip_gap: Option<f64>,
+}
+
+#[derive(Subcommand)]
+enum SweepCommand {
+    /// Join the outputs of `--shard` runs (all CSV or all JSON) into the bytes one unsharded
+    /// run writes.
+    Merge {
+        /// Shard outputs, in any order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SweepFormat {
+    /// Aligned text for a terminal.
+    Table,
+    /// One row per point.
+    Csv,
+    /// One JSON document.
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,6 +165,9 @@ struct CheckArgs {
     /// violations of hard rules.
     #[arg(long)]
     fail_on_shortfall: bool,
+    /// Change a field of the scenario first (repeatable); see `capplan plan --help`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
 }
 
 #[derive(clap::Args)]
@@ -149,6 +234,10 @@ struct PlanArgs {
     /// Also write the exact program that is solved to FILE: `.mps` (free MPS) or `.lp` (CPLEX LP).
     #[arg(long, value_name = "FILE")]
     export: Option<PathBuf>,
+    /// Change a field of the scenario first (repeatable): `clusters.ID.chips=72000`,
+    /// `contracts.ID.spend_floors.NAME.floor_usd*=1.1`, `workloads.ID.deadline+=1`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
 }
 
 fn main() -> ExitCode {
@@ -159,6 +248,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
+        Command::Sweep(args) => run_sweep(args, cli.verbose),
+        Command::Diff(args) => run_diff(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -224,6 +315,14 @@ fn use_color(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
 /// Loads a scenario, printing its problems and returning the exit code on failure.
 fn load(model: &Path) -> Result<Scenario, u8> {
     Scenario::from_file(model).map_err(|e| {
+        say(format_args!("error: {e}"));
+        exit::BAD_INPUT
+    })
+}
+
+/// Loads a scenario with `--set` overrides applied.
+fn load_overridden(model: &Path, set: &[Override]) -> Result<(Scenario, Vec<Applied>), u8> {
+    overrides::load_file(model, set).map_err(|e| {
         say(format_args!("error: {e}"));
         exit::BAD_INPUT
     })
@@ -351,7 +450,7 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         }
     };
     let started = Instant::now();
-    let scenario = match load(&args.model) {
+    let (scenario, applied) = match load_overridden(&args.model, &args.set) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -359,20 +458,13 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     if let Some(dir) = &args.out {
         output::prepare_folder(dir, &OUT_FILES)?;
     }
-    let opts = PlanOptions {
-        backend: match args.solver {
-            SolverArg::Auto => None,
-            SolverArg::Microlp => Some(Backend::Microlp),
-            SolverArg::Clarabel => Some(Backend::Clarabel),
-            SolverArg::Highs => Some(Backend::Highs),
-        },
-        solve: SolveOptions {
-            time_limit: args.time_limit,
-            mip_gap: args.mip_gap,
-            verbose,
-            algorithm: args.algorithm,
-        },
-    };
+    let opts = plan_options(
+        args.solver,
+        args.algorithm,
+        args.time_limit,
+        args.mip_gap,
+        verbose,
+    );
     // The program is exported before it is solved, so a long solve can be inspected meanwhile.
     let mut exported: Option<Result<(), OutputError>> = None;
     let mut export_seconds = 0.0;
@@ -403,13 +495,16 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     solver.timings.load_seconds = load_seconds;
     solver.timings.write_seconds = export_seconds;
     if let Some(dir) = &args.out {
-        write_outputs(dir, &scenario, &mut outcome, export_seconds)?;
+        write_outputs(dir, &scenario, &mut outcome, export_seconds, &applied)?;
     }
     match args.format {
-        Format::Table => emit(report::plan_text(&scenario, &outcome).as_bytes())?,
-        Format::Json => emit(&report::json_pretty(&report::plan_document(
-            &scenario, &outcome,
-        ))?)?,
+        Format::Table => emit(
+            overrides::annotate_text(&report::plan_text(&scenario, &outcome), &applied).as_bytes(),
+        )?,
+        Format::Json => emit(&report::json_pretty(&WithOverrides {
+            document: report::plan_document(&scenario, &outcome),
+            overrides: &applied,
+        })?)?,
     }
     Ok(match outcome {
         PlanOutcome::Planned { .. } => exit::OK,
@@ -421,6 +516,31 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         }
         PlanOutcome::NoPlan { .. } => exit::INTERNAL,
     })
+}
+
+/// The planning settings `plan` and `sweep` share.
+fn plan_options(
+    solver: SolverArg,
+    algorithm: Algorithm,
+    time_limit: Option<f64>,
+    mip_gap: Option<f64>,
+    verbose: bool,
+) -> PlanOptions {
+    PlanOptions {
+        backend: match solver {
+            SolverArg::Auto => None,
+            SolverArg::Microlp => Some(Backend::Microlp),
+            SolverArg::Clarabel => Some(Backend::Clarabel),
+            SolverArg::Highs => Some(Backend::Highs),
+        },
+        solve: SolveOptions {
+            time_limit,
+            mip_gap,
+            verbose,
+            algorithm,
+            ..SolveOptions::default()
+        },
+    }
 }
 
 fn solver_mut(outcome: &mut PlanOutcome) -> &mut capplan::plan::SolverInfo {
@@ -440,6 +560,7 @@ fn write_outputs(
     scenario: &Scenario,
     outcome: &mut PlanOutcome,
     export_seconds: f64,
+    applied: &[Applied],
 ) -> anyhow::Result<()> {
     let t = Instant::now();
     let csv = match &*outcome {
@@ -447,7 +568,10 @@ fn write_outputs(
         _ => None,
     };
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
-    let json = report::json_pretty(&report::plan_document(scenario, outcome))?;
+    let json = report::json_pretty(&WithOverrides {
+        document: report::plan_document(scenario, outcome),
+        overrides: applied,
+    })?;
     let [schedule, plan] = OUT_FILES;
     match &csv {
         Some(csv) => output::replace_set(dir, &[(schedule, csv), (plan, &json)], &[])?,
@@ -458,7 +582,7 @@ fn write_outputs(
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
-    let scenario = match load(&args.model) {
+    let (scenario, applied) = match load_overridden(&args.model, &args.set) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -476,18 +600,112 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
         capplan::audit::Tolerance::WHOLE_CHIP_HOURS,
     );
     match args.format {
-        CheckFormat::Table => {
-            emit(report::check_text(&scenario, &args.allocation, &audit).as_bytes())?
-        }
-        CheckFormat::Json => emit(&report::json_pretty(&report::check_document(
-            &scenario,
-            &args.allocation,
-            &audit,
-        ))?)?,
+        CheckFormat::Table => emit(
+            overrides::annotate_text(
+                &report::check_text(&scenario, &args.allocation, &audit),
+                &applied,
+            )
+            .as_bytes(),
+        )?,
+        CheckFormat::Json => emit(&report::json_pretty(&WithOverrides {
+            document: report::check_document(&scenario, &args.allocation, &audit),
+            overrides: &applied,
+        })?)?,
         CheckFormat::Csv => emit(&report::findings_csv(&audit.findings))?,
     }
     let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);
     Ok(if failed { exit::VIOLATIONS } else { exit::OK })
+}
+
+fn run_sweep(args: SweepArgs, verbose: u8) -> anyhow::Result<u8> {
+    use capplan::sweep::{self, Points, SweepOptions};
+    use capplan::sweep_output::{self, SweepDocument};
+    if let Some(SweepCommand::Merge { files }) = &args.merge {
+        return match sweep_output::merge(files) {
+            Ok(bytes) => emit(&bytes).map(|()| exit::OK),
+            Err(e) => {
+                say(format_args!("error: {e}"));
+                Ok(exit::BAD_INPUT)
+            }
+        };
+    }
+    let bad = |m: &str| {
+        say(format_args!("error: {m}"));
+        Ok(exit::BAD_INPUT)
+    };
+    let Some(model) = &args.model else {
+        return bad("sweep needs a scenario: capplan sweep MODEL --vary PATH=V1,V2");
+    };
+    let points = match &args.points {
+        Some(f) => match Points::from_csv(f) {
+            Ok(p) => p,
+            Err(e) => return bad(&e.to_string()),
+        },
+        None if args.vary.is_empty() => {
+            return bad("nothing to vary: give --vary PATH=V1,V2,... or --points FILE.csv")
+        }
+        None => Points::grid(&args.vary),
+    };
+    let opts = SweepOptions {
+        plan: plan_options(
+            args.solver,
+            args.algorithm,
+            args.time_limit,
+            args.mip_gap,
+            false,
+        ),
+        jobs: args.jobs,
+        shard: args.shard,
+        progress: verbose > 0 || std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        point_logs: verbose > 1,
+    };
+    let rows = match sweep::read_model(model)
+        .and_then(|text| sweep::run(&text, model, &args.set, &points, &opts))
+    {
+        Ok(rows) => rows,
+        Err(e) => return bad(&e.to_string()),
+    };
+    let unsupported = rows.iter().any(|r| r.is_unsupported());
+    let internal = rows.iter().any(|r| r.is_internal_error());
+    let doc = SweepDocument::new(
+        model,
+        args.set.iter().map(|o| o.spec.clone()).collect(),
+        points.columns.clone(),
+        points.points.len(),
+        args.shard,
+        rows,
+    );
+    match args.format {
+        SweepFormat::Table => emit(doc.table().as_bytes())?,
+        SweepFormat::Csv => emit(&doc.csv())?,
+        SweepFormat::Json => emit(&doc.json())?,
+    }
+    Ok(if unsupported {
+        exit::BAD_INPUT
+    } else if internal {
+        exit::INTERNAL
+    } else {
+        exit::OK
+    })
+}
+
+fn run_diff(args: &DiffArgs) -> anyhow::Result<u8> {
+    let d = match capplan::diff::diff_files(&args.a, &args.b) {
+        Ok(d) => d,
+        Err(e) => {
+            say(format_args!("error: {e}"));
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    match args.format {
+        Format::Table => emit(d.text().as_bytes())?,
+        Format::Json => emit(&report::json_pretty(&d)?)?,
+    }
+    Ok(if d.identical {
+        exit::OK
+    } else {
+        exit::DIFFERENT
+    })
 }
 
 #[cfg(test)]

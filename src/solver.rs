@@ -84,6 +84,8 @@ pub struct SolveOptions {
     pub verbose: bool,
     /// HiGHS algorithm.
     pub algorithm: Algorithm,
+    /// HiGHS threads (`None`: its default). Sweeps set 1: their parallelism is one solve per core.
+    pub threads: Option<u32>,
 }
 
 /// How a solve ended.
@@ -437,6 +439,9 @@ fn solve_highs(
     }
     if let Some(g) = opts.mip_gap {
         model.set_option("mip_rel_gap", g);
+    }
+    if let Some(n) = opts.threads {
+        model.set_option("threads", n as i32);
     }
     let load_seconds = load.elapsed().as_secs_f64();
     let started = Instant::now();

@@ -290,7 +290,9 @@ fn log_on_a_terminal(no_color: Option<&str>) -> Vec<u8> {
     if let Some(v) = no_color {
         c.env("NO_COLOR", v);
     }
-    let o = c.output().expect("`script` (util-linux) runs the program on a terminal");
+    let o = c
+        .output()
+        .expect("`script` (util-linux) runs the program on a terminal");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o.stdout
 }
