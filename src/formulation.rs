@@ -22,8 +22,6 @@ use crate::schema::Billing;
 pub const CHIP_HOURS_PER_UNIT: f64 = 1_000.0;
 /// Dollars per unit of the objective.
 pub const USD_PER_UNIT: f64 = 1_000.0;
-/// Allocations below this many chip-hours are read back as zero (solver round-off).
-pub const ZERO_CHIP_HOURS: f64 = 1e-3;
 
 /// What a column stands for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -202,6 +200,17 @@ impl<'s> Formulation<'s> {
                 self.reserved_usd += cl.rate * cl.capacity.iter().sum::<f64>();
             }
         }
+    }
+
+    /// Whether workload `w` may run on cluster `c`: its chips, providers and regions allow it
+    /// (it has an output per chip-hour there) and no placement rule sends it elsewhere.
+    pub fn may_run_on(&self, w: WorkloadId, c: ClusterId) -> bool {
+        let s = self.scenario;
+        let wl = &s.workloads[w.0];
+        wl.yield_per_chip_hour[c.0].is_some()
+            && s.placement_rules_for(wl)
+                .iter()
+                .all(|(ci, _)| s.contracts[ci.0].provider == s.clusters[c.0].provider)
     }
 
     /// Columns of each (cluster, period), in workload order.
@@ -493,13 +502,7 @@ impl<'s> Formulation<'s> {
                         self.done[p.0].get(t - 1).copied().flatten().expect(
                             "successor columns start after the predecessor's earliest start",
                         );
-                    let big_m: f64 = cols.iter().map(|c| self.lp.col_upper[c.0 as usize]).sum();
-                    let big_m = match w.max_chips {
-                        Some(m) => big_m.min(m * s.horizon.periods[t].hours / CHIP_HOURS_PER_UNIT),
-                        None => big_m,
-                    };
-                    let mut terms: Vec<(Col, f64)> = cols.into_iter().map(|c| (c, 1.0)).collect();
-                    terms.push((gate, -big_m));
+                    let terms = self.gated_terms(k, t, cols, gate);
                     self.row(
                         RowKey::After(WorkloadId(k), *p, t),
                         terms,
@@ -511,13 +514,53 @@ impl<'s> Formulation<'s> {
         }
     }
 
-    /// Reads solver values into an allocation (chip-hours; tiny values dropped as round-off).
+    /// The terms of `sum(cols) <= M gate` for workload `k`'s columns `cols` in period `t`, in
+    /// the tighter of two forms: chip-hours against what the period can hold, or the
+    /// workload's output (PFLOP, demand units) against all it needs (its work, the period's
+    /// demand). A tight gate makes a tight relaxation: fewer branch-and-bound nodes.
+    fn gated_terms(&self, k: usize, t: usize, cols: Vec<Col>, gate: Col) -> Vec<(Col, f64)> {
+        let s = self.scenario;
+        let w = &s.workloads[k];
+        let upper = |c: Col| self.lp.col_upper[c.0 as usize];
+        let mut big_m: f64 = cols.iter().map(|&c| upper(c)).sum();
+        if let Some(m) = w.max_chips {
+            big_m = big_m.min(m * s.horizon.periods[t].hours / CHIP_HOURS_PER_UNIT);
+        }
+        let yields: Vec<f64> = cols
+            .iter()
+            .map(|&c| match self.cols[c.0 as usize] {
+                ColKey::Alloc(_, cl, _) => self.yield_of(k, cl) * CHIP_HOURS_PER_UNIT,
+                _ => unreachable!("gated columns are allocations"),
+            })
+            .collect();
+        let need = match &w.demand {
+            Demand::Training { work_pflop } => *work_pflop,
+            Demand::Inference { demand, .. } => demand[t],
+        };
+        let most_output: f64 = cols.iter().zip(&yields).map(|(&c, y)| y * upper(c)).sum();
+        let mut terms: Vec<(Col, f64)>;
+        if need > 0.0
+            && need < most_output
+            && need / most_output < big_m / cols.iter().map(|&c| upper(c)).sum::<f64>()
+        {
+            terms = cols.into_iter().zip(yields).collect();
+            terms.push((gate, -need));
+        } else {
+            terms = cols.into_iter().map(|c| (c, 1.0)).collect();
+            terms.push((gate, -big_m));
+        }
+        terms
+    }
+
+    /// Reads solver values into an allocation (chip-hours). The solver maps its round-off to
+    /// exact zeros relative to each column's own unit ([`crate::lp::Scaled::unscale`]), so every
+    /// positive value is kept: a 1e-6 PFLOP job's 7e-10 chip-hours are its schedule.
     pub fn allocation(&self, x: &[f64]) -> Allocation {
         let mut rows = Vec::new();
         for (k, cols) in self.alloc.iter().enumerate() {
             for &(c, t, col) in cols {
                 let chip_hours = x[col.0 as usize] * CHIP_HOURS_PER_UNIT;
-                if chip_hours > ZERO_CHIP_HOURS {
+                if chip_hours > 0.0 {
                     rows.push(AllocRow {
                         period: t,
                         cluster: c,

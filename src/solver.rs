@@ -187,8 +187,23 @@ pub fn solve(
             )));
         }
     }
+    let scaled = lp.scaled();
+    let mut result = solve_scaled(&scaled.lp, backend, opts);
+    if let Some(x) = result.x.take() {
+        result.x = Some(scaled.unscale(lp, &x));
+    }
+    Ok(result)
+}
+
+/// Solves a program already in natural units ([`LinearProgram::scaled`]).
+fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> SolveResult {
+    if lp.num_cols() == 0 || !lp.has_active_rows() {
+        // Nothing to schedule (no workloads, or none that constrains another): the backends
+        // were seen to panic or fail on such programs, and the answer needs no solver.
+        return solve_on_bounds(lp, backend);
+    }
     if backend == Backend::Microlp && lp.num_integers() > 0 {
-        return Ok(solve_microlp_branching(lp, opts));
+        return solve_microlp_branching(lp, opts);
     }
     let started = Instant::now();
     let (vars, cols, objective) = to_good_lp(lp, backend == Backend::Clarabel);
@@ -200,7 +215,149 @@ pub fn solve(
         Backend::Highs => solve_highs(vars, objective, rows, &cols, opts),
     };
     result.load_seconds += convert_seconds;
-    Ok(result)
+    if backend == Backend::Microlp && lp.num_integers() == 0 {
+        result.algorithm = "simplex".into();
+    }
+    if backend == Backend::Clarabel && result.status == SolveStatus::Optimal {
+        if let Some(x) = result.x.take() {
+            let polished = Instant::now();
+            result.x = Some(polish_support(lp, x, opts));
+            result.solve_seconds += polished.elapsed().as_secs_f64();
+        }
+    }
+    if lp.num_integers() > 0 {
+        if let Some(x) = result.x.take() {
+            let polished = Instant::now();
+            result.x = Some(fix_integers_and_resolve(lp, x, backend, opts));
+            result.solve_seconds += polished.elapsed().as_secs_f64();
+        }
+    }
+    result
+}
+
+/// An interior point ends near, not on, a vertex: it leaves round-off on columns that are zero
+/// at the optimum (hundreds of rows of 0.001 chip-hours in a schedule). Like a crossover, this
+/// fixes at zero the columns within 1e-6 of it (in their own units) and re-solves the rest with
+/// the simplex method, which puts them exactly on their bounds. Keeps `x` unless the re-solve
+/// is optimal and no more expensive.
+fn polish_support(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f64> {
+    let mut support = lp.clone();
+    let mut fixed = 0;
+    for j in 0..support.num_cols() {
+        if support.col_lower[j] == 0.0 && x[j] <= 1e-6 && support.col_upper[j] > 0.0 {
+            support.col_upper[j] = 0.0;
+            support.upper_implied[j] = false;
+            fixed += 1;
+        }
+    }
+    if fixed == 0 {
+        return x;
+    }
+    let lp_opts = SolveOptions {
+        time_limit: opts.time_limit,
+        mip_gap: None,
+        ..opts.clone()
+    };
+    let (vars, cols, objective) = to_good_lp(&support, false);
+    let rows = rows_to_constraints(&support, &cols);
+    let r = solve_microlp(vars, objective, rows, &cols, &lp_opts);
+    let before = lp.objective_value(&x);
+    match (r.status, r.x) {
+        (SolveStatus::Optimal, Some(y))
+            if lp.objective_value(&y) <= before + 1e-7 * before.abs().max(1.0)
+                && lp.max_violation(&y) <= 1e-7 =>
+        {
+            y
+        }
+        (status, _) => {
+            tracing::debug!(
+                status = status.as_str(),
+                "support polish kept the interior point"
+            );
+            x
+        }
+    }
+}
+
+/// A program whose rows constrain nothing (or that has no columns): every column sits at the
+/// bound its objective prefers; rows without columns are checked as they stand.
+fn solve_on_bounds(lp: &LinearProgram, backend: Backend) -> SolveResult {
+    let mut r = result(
+        backend,
+        "none needed (no constraints)",
+        SolveStatus::Optimal,
+    );
+    let mut x = Vec::with_capacity(lp.num_cols());
+    for j in 0..lp.num_cols() {
+        let v = if lp.obj[j] > 0.0 {
+            lp.col_lower[j]
+        } else if lp.obj[j] < 0.0 {
+            lp.col_upper[j]
+        } else if lp.col_lower[j].is_finite() {
+            lp.col_lower[j]
+        } else {
+            lp.col_upper[j].min(0.0)
+        };
+        if !v.is_finite() {
+            r.status = SolveStatus::Failed;
+            r.message = Some("the program is unbounded (a column with no finite bound in the direction its cost prefers)".into());
+            return r;
+        }
+        x.push(v);
+    }
+    if lp.max_violation(&x) > 1e-9 {
+        r.status = SolveStatus::Infeasible;
+        return r;
+    }
+    r.gap = Some(0.0);
+    r.x = Some(x);
+    r
+}
+
+/// Fixes the integer columns at their (rounded) values, fixes the columns that rows then force
+/// onto a bound (those behind a closed dependency gate), and re-solves the LP with `backend`
+/// (microlp, confirmed by clarabel, for the pure-Rust build). Integer solutions come back
+/// within an integrality tolerance: a gate at 1e-7 lets a successor run a little before its
+/// predecessor is done; the re-solve makes the plan exactly consistent with its integers.
+/// Keeps `x` if the re-solve does not end optimal.
+fn fix_integers_and_resolve(
+    lp: &LinearProgram,
+    x: Vec<f64>,
+    backend: Backend,
+    opts: &SolveOptions,
+) -> Vec<f64> {
+    let mut fixed = lp.clone();
+    for j in 0..fixed.num_cols() {
+        if fixed.integer[j] {
+            let v = x[j].round().clamp(fixed.col_lower[j], fixed.col_upper[j]);
+            fixed.col_lower[j] = v;
+            fixed.col_upper[j] = v;
+            fixed.integer[j] = false;
+        }
+    }
+    fixed.fix_forced_columns();
+    let lp_opts = SolveOptions {
+        time_limit: None,
+        mip_gap: None,
+        ..opts.clone()
+    };
+    let r = if !fixed.has_active_rows() {
+        solve_on_bounds(&fixed, backend)
+    } else if backend == Backend::Highs {
+        let (vars, cols, objective) = to_good_lp(&fixed, false);
+        let rows = rows_to_constraints(&fixed, &cols);
+        solve_highs(vars, objective, rows, &cols, &lp_opts)
+    } else {
+        solve_relaxation(&fixed, &lp_opts, None)
+    };
+    tracing::debug!(
+        status = r.status.as_str(),
+        "re-solved with the integers fixed"
+    );
+    match (r.status, r.x) {
+        (SolveStatus::Optimal, Some(polished)) => polished,
+        _ => x,
+    }
 }
 
 /// Hands `lp` to good_lp. clarabel turns every finite bound into a constraint row, so for it (`drop_implied`) the upper
@@ -486,6 +643,10 @@ fn solve_highs(
             };
         } else {
             r.status = SolveStatus::TimeLimitNoPlan;
+            r.message = Some(format!(
+                "HiGHS stopped ({:?}) before it found a feasible plan",
+                solved.status()
+            ));
         }
     } else if status == SolveStatus::Failed {
         r.message = Some(format!("HiGHS ended with status {:?}", solved.status()));
@@ -554,11 +715,24 @@ fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResu
             } else {
                 gap
             });
-            r.x = Some(polish(lp, x, opts));
+            r.x = Some(fix_integers_and_resolve(lp, x, Backend::Microlp, opts));
         }
         None if outcome.complete => r.status = SolveStatus::Infeasible,
-        None if timed_out => r.status = SolveStatus::TimeLimitNoPlan,
-        None => r.message = failure,
+        None if timed_out => {
+            r.status = SolveStatus::TimeLimitNoPlan;
+            r.message = Some(format!(
+                "the time limit ran out after {} branch-and-bound node(s) before any plan was found",
+                outcome.nodes
+            ));
+        }
+        None => {
+            r.message = Some(failure.unwrap_or_else(|| {
+                format!(
+                    "branch and bound stopped after {} node(s) without a plan",
+                    outcome.nodes
+                )
+            }))
+        }
     }
     r.solve_seconds = started.elapsed().as_secs_f64();
     r
@@ -634,27 +808,5 @@ fn solve_relaxation(
         SolveStatus::Optimal | SolveStatus::Infeasible => second,
         _ if r.status == SolveStatus::Infeasible => r,
         _ => second,
-    }
-}
-
-/// Re-solves with the integers fixed at the incumbent's values, for an exact vertex solution
-/// (the incumbent may come from the interior-point fallback). Keeps the incumbent if that fails.
-fn polish(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f64> {
-    let mut fixed = lp.clone();
-    for j in 0..fixed.num_cols() {
-        if fixed.integer[j] {
-            fixed.col_lower[j] = x[j];
-            fixed.col_upper[j] = x[j];
-            fixed.integer[j] = false;
-        }
-    }
-    let r = solve_relaxation(&fixed, opts, None);
-    match (r.status, r.x) {
-        (SolveStatus::Optimal, Some(polished))
-            if fixed.objective_value(&polished) <= lp.objective_value(&x) * (1.0 + 1e-9) + 1e-9 =>
-        {
-            polished
-        }
-        _ => x,
     }
 }

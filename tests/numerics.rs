@@ -1,0 +1,192 @@
+//! Numerics: every valid scenario gets its optimal plan from every backend that solves its
+//! class, whatever the magnitudes (issue 8). Each test here failed before the fix it pins.
+
+mod common;
+
+use std::time::Instant;
+
+use capplan::audit::AuditReport;
+use capplan::model::Scenario;
+use capplan::plan::{plan, PlanOptions, PlanOutcome};
+use capplan::solver::{Backend, SolveOptions, SolveStatus};
+use common::{assert_usd, backends, load, plan_with, root};
+
+/// PFLOP per H100 chip-hour at the GPU family's default 40% MFU: 989 x 0.40 x 3.6.
+const H100_PFLOP_PER_CHIP_HOUR: f64 = 989.0 * 0.40 * 3.6;
+
+fn data(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/data").join(name)).unwrap()
+}
+
+/// PFLOP done of a training workload in a plan.
+fn done(a: &AuditReport, workload: &str) -> f64 {
+    a.training
+        .iter()
+        .find(|t| t.workload == workload)
+        .unwrap_or_else(|| panic!("{workload} in the training table"))
+        .done_pflop
+}
+
+/// Asserts `got` equals `want` to a relative 1e-6: far tighter than the audit's 0.01 PFLOP,
+/// which would let a 1 PFLOP job lose 1% of its work unnoticed.
+#[track_caller]
+fn assert_exact(got: f64, want: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= 1e-6 * want.abs(),
+        "{what}: got {got}, want {want}"
+    );
+}
+
+#[test]
+fn nothing_to_schedule_plans_the_reserved_bill_on_every_backend() {
+    // 8 chips x 168 h x 2 weeks x $2.00 reserved; nothing else.
+    for (file, want) in [
+        ("nothing-reserved.toml", 8.0 * 168.0 * 2.0 * 2.0),
+        ("nothing-horizon.toml", 0.0),
+        ("nothing-per-use.toml", 0.0),
+    ] {
+        let s = load(&data(file));
+        for b in backends(&s) {
+            let a = plan_with(&s, b);
+            assert_usd(a.costs.total_usd, want, &format!("{file} on {b:?}"));
+            assert!(a.schedule.is_empty(), "{file} on {b:?}: {:?}", a.schedule);
+        }
+    }
+}
+
+#[test]
+fn nothing_to_schedule_exits_0_from_the_cli() {
+    let file = root().join("tests/data/nothing-reserved.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .args(["plan", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Total cost: $5,376"), "{stdout}");
+}
+
+/// `tiny-predecessor.toml` with the probe's work and the main run's size replaced.
+fn tiny_predecessor(probe_pflop: f64, main_chip_hours: f64, chips: f64) -> Scenario {
+    let text = data("tiny-predecessor.toml")
+        .replace("work_pflop = 1.0", &format!("work_pflop = {probe_pflop:e}"))
+        .replace(
+            "chip_hours = 100 }",
+            &format!("chip_hours = {main_chip_hours:e} }}"),
+        )
+        .replace("chips = 8\n", &format!("chips = {chips:e}\n"));
+    load(&text)
+}
+
+#[test]
+fn a_one_pflop_predecessor_gets_its_work_done_on_every_backend() {
+    let s = load(&data("tiny-predecessor.toml"));
+    for b in backends(&s) {
+        let a = plan_with(&s, b);
+        assert_exact(done(&a, "probe"), 1.0, &format!("probe on {b:?}"));
+        // $10 per chip-hour: 100 chip-hours of main, 1 / 1,424.16 of probe.
+        let want = 10.0 * (100.0 + 1.0 / H100_PFLOP_PER_CHIP_HOUR);
+        assert_usd(a.costs.total_usd, want, &format!("{b:?}"));
+    }
+}
+
+#[test]
+fn tiny_predecessors_plan_next_to_a_fleet_of_1e11_pflop() {
+    // The main run: 1e11 PFLOP = 70.2 million H100 chip-hours over weeks 2-3 on 300,000 chips.
+    let main_chip_hours = 1e11 / H100_PFLOP_PER_CHIP_HOUR;
+    for probe in [1e-6, 1e-3, 1.0, 2.0, 3.0, 1e3] {
+        let s = tiny_predecessor(probe, main_chip_hours, 3e5);
+        for b in backends(&s) {
+            let a = plan_with(&s, b);
+            assert_exact(done(&a, "probe"), probe, &format!("probe {probe} on {b:?}"));
+            assert_exact(
+                done(&a, "main"),
+                1e11,
+                &format!("main next to {probe} on {b:?}"),
+            );
+            let want = 10.0 * (main_chip_hours + probe / H100_PFLOP_PER_CHIP_HOUR);
+            assert_usd(a.costs.total_usd, want, &format!("probe {probe} on {b:?}"));
+        }
+    }
+}
+
+#[test]
+fn a_one_pflop_job_in_an_lp_plans_on_every_backend() {
+    for probe in [1e-6, 1.0, 3.0] {
+        let text = data("tiny-job-lp.toml")
+            .replace("work_pflop = 1.0", &format!("work_pflop = {probe:e}"));
+        let s = load(&text);
+        assert!(!s.has_dependencies());
+        for b in backends(&s) {
+            let a = plan_with(&s, b);
+            assert_exact(done(&a, "probe"), probe, &format!("probe {probe} on {b:?}"));
+            let want = 10.0 * (10_000.0 + probe / H100_PFLOP_PER_CHIP_HOUR);
+            assert_usd(a.costs.total_usd, want, &format!("probe {probe} on {b:?}"));
+        }
+    }
+}
+
+#[test]
+fn a_100_pflop_evaluation_inside_a_frontier_fleet_plans_on_every_backend() {
+    let s = load(&data("frontier-lp-small-eval.toml"));
+    assert!(!s.has_dependencies());
+    let mut costs = Vec::new();
+    for b in backends(&s) {
+        let a = plan_with(&s, b);
+        assert_exact(done(&a, "probe-eval"), 100.0, &format!("{b:?}"));
+        costs.push((b, a.costs.total_usd));
+    }
+    let (first, cost) = costs[0];
+    for &(b, c) in &costs[1..] {
+        assert_usd(c, cost, &format!("{b:?} against {first:?}"));
+    }
+}
+
+#[test]
+fn frontier_eval_after_research_plans_consistently() {
+    // A one-line edit of the shipped scenario: the gated chip-hours of a closed gate used to
+    // come back as small non-zeros, and the audit saw a successor run before its predecessor.
+    let s = load(&data("frontier-eval-after-research.toml"));
+    assert!(s.has_dependencies());
+    let mut costs = Vec::new();
+    for b in backends(&s) {
+        let a = plan_with(&s, b);
+        costs.push((b, a.costs.total_usd));
+    }
+    let (first, cost) = costs[0];
+    for &(b, c) in &costs[1..] {
+        // HiGHS stops at its default relative MIP gap of 1e-4.
+        assert!(
+            (c - cost).abs() <= 2e-4 * cost,
+            "{b:?} ${c} against {first:?} ${cost}"
+        );
+    }
+}
+
+#[test]
+fn a_feasible_milp_with_1e15_chips_plans_within_a_time_limit() {
+    // Branching on 1.0000002 in [0, 1] used to make a "down" child equal to its parent: millions
+    // of nodes with the open list growing by one per node, and no plan.
+    let s = tiny_predecessor(1.0, 100.0, 1e15);
+    let opts = PlanOptions {
+        backend: Some(Backend::Microlp),
+        solve: SolveOptions {
+            time_limit: Some(30.0),
+            ..SolveOptions::default()
+        },
+    };
+    let started = Instant::now();
+    match plan(&s, &opts).unwrap() {
+        PlanOutcome::Planned { solver, audit } => {
+            assert_eq!(solver.status, SolveStatus::Optimal);
+            assert_eq!(audit.violations(), 0);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(started.elapsed().as_secs_f64() < 30.0);
+}
