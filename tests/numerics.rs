@@ -287,3 +287,37 @@ fn a_time_limit_without_a_plan_says_why() {
     let message = solver.message.expect("a message");
     assert!(message.contains("time limit"), "{message}");
 }
+
+#[test]
+fn a_time_limit_longer_than_the_unlimited_run_gives_the_same_plan() {
+    // The README's 200-workload MILP: microlp's own first run used to get half of any limit,
+    // fail, and leave branch and bound without an incumbent (time_limit_no_plan with 12 s
+    // against 10.4 s unlimited).
+    let s = load(
+        &capplan::generate::generate(&capplan::generate::GenerateOptions {
+            workloads: 200,
+            clusters: 20,
+            periods: 13,
+            seed: 7,
+            edges: 100,
+        })
+        .unwrap(),
+    );
+    let started = Instant::now();
+    let unlimited = plan_with(&s, Backend::Microlp).costs.total_usd;
+    let seconds = started.elapsed().as_secs_f64();
+    let opts = PlanOptions {
+        backend: Some(Backend::Microlp),
+        solve: SolveOptions {
+            time_limit: Some(1.2 * seconds),
+            ..SolveOptions::default()
+        },
+    };
+    match plan(&s, &opts).unwrap() {
+        PlanOutcome::Planned { solver, audit } => {
+            assert_eq!(solver.status, SolveStatus::Optimal);
+            assert_usd(audit.costs.total_usd, unlimited, "limited against unlimited");
+        }
+        other => panic!("{other:?}"),
+    }
+}
