@@ -157,8 +157,8 @@ impl LinearProgram {
 /// row is then divided by its largest coefficient again. Work rows become `sum x = 1` whatever
 /// the job's size. Column bounds implied by such rows are tightened first (to at most 1), and
 /// rows that no point within the bounds can break are set aside, so that no large right-hand
-/// side stretches a solver's relative tolerances. Finally the objective is divided by its
-/// largest coefficient. Solutions are mapped back with [`Scaled::unscale`].
+/// side stretches a solver's relative tolerances. Finally the objective is divided by the
+/// geometric mean of its largest and smallest coefficients. Solutions are mapped back with [`Scaled::unscale`].
 #[derive(Debug, Clone)]
 pub struct Scaled {
     /// The program handed to the solver.
@@ -168,6 +168,12 @@ pub struct Scaled {
     /// The original objective (without offset) is the scaled one times this.
     pub obj_scale: f64,
 }
+
+/// Range of the natural units, in the program's own units: a unit below a millionth of a
+/// thousand chip-hours (a millisecond of a chip) buys row scale with objective scale, and
+/// costs spanning more than about 1e12 defeat every simplex's dual tolerance (HiGHS called a
+/// feasible program infeasible with costs from 2e-9 to 6e8).
+pub const UNIT_RANGE: (f64, f64) = (1e-6, 1e6);
 
 /// A scaled value below this (a billionth of the column's natural unit) is solver round-off.
 pub const SCALED_ZERO: f64 = 1e-9;
@@ -211,8 +217,17 @@ impl LinearProgram {
         }
         lp.rescale_rows();
         lp.set_aside_redundant_rows(&tightened);
-        let obj_scale = lp.obj.iter().map(|c| c.abs()).fold(0.0_f64, f64::max);
-        let obj_scale = if obj_scale > 0.0 && obj_scale.is_finite() {
+        // The geometric mean of the largest and smallest cost: dividing by the largest would
+        // push a small job's cost (its whole run, in thousands of dollars, can be 1e-5 next to
+        // a penalty of 1e10) under a simplex's tolerance, where every cluster looks as cheap.
+        let (least, most) = lp
+            .obj
+            .iter()
+            .map(|c| c.abs())
+            .filter(|&c| c > 0.0)
+            .fold((f64::INFINITY, 0.0_f64), |(l, m), c| (l.min(c), m.max(c)));
+        let obj_scale = (least * most).sqrt();
+        let obj_scale = if obj_scale.is_normal() {
             obj_scale
         } else {
             1.0
@@ -283,6 +298,9 @@ impl LinearProgram {
                 *u = upper;
             } else if !u.is_finite() {
                 *u = 1.0;
+            }
+            if !self.integer[j] {
+                *u = u.clamp(UNIT_RANGE.0, UNIT_RANGE.1);
             }
         }
         unit

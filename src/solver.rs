@@ -210,13 +210,45 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
     let rows = rows_to_constraints(lp, &cols);
     let convert_seconds = started.elapsed().as_secs_f64();
     let mut result = match backend {
-        Backend::Microlp => solve_microlp(vars, objective, rows, &cols, opts),
+        // microlp was seen to stop on "singular matrix" with coefficients spanning ten orders
+        // of magnitude: confirmed with clarabel as for the relaxations.
+        Backend::Microlp => solve_relaxation(
+            lp,
+            opts,
+            opts.time_limit
+                .map(|t| started + std::time::Duration::from_secs_f64(t)),
+        ),
         Backend::Clarabel => solve_clarabel(vars, objective, rows, &cols, opts),
         Backend::Highs => solve_highs(vars, objective, rows, &cols, opts),
     };
     result.load_seconds += convert_seconds;
-    if backend == Backend::Microlp && lp.num_integers() == 0 {
+    if result.algorithm == "simplex + branch and bound" && lp.num_integers() == 0 {
         result.algorithm = "simplex".into();
+    }
+    if backend == Backend::Clarabel {
+        result = check_interior_point(lp, result, opts);
+    }
+    if backend == Backend::Highs
+        && lp.num_integers() == 0
+        && matches!(result.status, SolveStatus::Infeasible | SolveStatus::Failed)
+    {
+        // HiGHS called a feasible LP infeasible when a 1e-6 PFLOP job met a $4e11 spend
+        // floor; the pure-Rust backends confirm before the scenario is called infeasible.
+        let second = solve_relaxation(lp, opts, None);
+        if second.status == SolveStatus::Optimal {
+            tracing::info!(
+                highs = result.status.as_str(),
+                "microlp found a plan HiGHS did not"
+            );
+            let mut second = second;
+            second.algorithm = format!(
+                "{}, then simplex (HiGHS ended {})",
+                result.algorithm,
+                result.status.as_str()
+            );
+            second.backend = Backend::Highs;
+            result = second;
+        }
     }
     if backend == Backend::Clarabel && result.status == SolveStatus::Optimal {
         if let Some(x) = result.x.take() {
@@ -233,6 +265,45 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
         }
     }
     result
+}
+
+/// good_lp reports whatever clarabel returns as optimal, and with costs spanning twenty orders
+/// of magnitude (a 1e-5 PFLOP job next to a $5e5 penalty) it was seen to return a point that
+/// breaks a demand row outright, or to call a feasible program infeasible. Checks the answer
+/// against every row and falls back to the simplex method when it does not hold or is missing.
+fn check_interior_point(
+    lp: &LinearProgram,
+    result: SolveResult,
+    opts: &SolveOptions,
+) -> SolveResult {
+    let violation = match &result.x {
+        Some(x) => lp.max_violation(x),
+        // Called infeasible or failed: clarabel was seen to say both of feasible programs
+        // whose costs span many orders of magnitude; the simplex method has the last word.
+        None if result.status == SolveStatus::TimeLimitNoPlan => return result,
+        None => f64::INFINITY,
+    };
+    if violation <= 1e-6 {
+        return result;
+    }
+    tracing::info!(
+        violation,
+        "the interior point breaks a row; solving with the simplex method instead"
+    );
+    let (vars, cols, objective) = to_good_lp(lp, false);
+    let rows = rows_to_constraints(lp, &cols);
+    let mut r = solve_microlp(vars, objective, rows, &cols, opts);
+    r.algorithm = if violation.is_finite() {
+        format!("interior point, then simplex (it broke a row by {violation:.1e})")
+    } else {
+        format!(
+            "interior point, then simplex (it ended {})",
+            result.status.as_str()
+        )
+    };
+    r.load_seconds += result.load_seconds;
+    r.solve_seconds += result.solve_seconds;
+    r
 }
 
 /// An interior point ends near, not on, a vertex: it leaves round-off on columns that are zero
@@ -258,25 +329,42 @@ fn polish_support(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f
         mip_gap: None,
         ..opts.clone()
     };
+    let before = lp.objective_value(&x);
+    // The interior point may buy a little cost with round-off on the rows: a vertex on its
+    // support within 1e-6 of its cost is the same optimum, held exactly.
+    let accept = |y: &[f64]| {
+        lp.objective_value(y) <= before + 1e-6 * before.abs().max(1.0)
+            && lp.max_violation(y) <= 1e-7
+    };
     let (vars, cols, objective) = to_good_lp(&support, false);
     let rows = rows_to_constraints(&support, &cols);
     let r = solve_microlp(vars, objective, rows, &cols, &lp_opts);
-    let before = lp.objective_value(&x);
-    match (r.status, r.x) {
-        (SolveStatus::Optimal, Some(y))
-            if lp.objective_value(&y) <= before + 1e-7 * before.abs().max(1.0)
-                && lp.max_violation(&y) <= 1e-7 =>
-        {
-            y
-        }
-        (status, _) => {
-            tracing::debug!(
-                status = status.as_str(),
-                "support polish kept the interior point"
-            );
-            x
+    if let (SolveStatus::Optimal, Some(y)) = (r.status, r.x) {
+        if accept(&y) {
+            return y;
         }
     }
+    // The interior point can stop short of the optimum (seen at 4e-5 with costs spanning
+    // thirteen orders of magnitude), and then its support holds no vertex as cheap: solve the
+    // whole program with the simplex method, whose optimum holds every row exactly.
+    let (vars, cols, objective) = to_good_lp(lp, false);
+    let rows = rows_to_constraints(lp, &cols);
+    let full = solve_microlp(vars, objective, rows, &cols, &lp_opts);
+    if let (SolveStatus::Optimal, Some(y)) = (full.status, full.x) {
+        if lp.max_violation(&y) <= 1e-7 {
+            return y;
+        }
+        tracing::debug!(
+            after = lp.objective_value(&y),
+            violation = lp.max_violation(&y),
+            "the simplex method's answer"
+        );
+    }
+    tracing::debug!(
+        before,
+        "neither the support polish nor the simplex method improved on the interior point"
+    );
+    x
 }
 
 /// A program whose rows constrain nothing (or that has no columns): every column sits at the

@@ -316,8 +316,25 @@ fn a_time_limit_longer_than_the_unlimited_run_gives_the_same_plan() {
     match plan(&s, &opts).unwrap() {
         PlanOutcome::Planned { solver, audit } => {
             assert_eq!(solver.status, SolveStatus::Optimal);
-            assert_usd(audit.costs.total_usd, unlimited, "limited against unlimited");
+            assert_usd(
+                audit.costs.total_usd,
+                unlimited,
+                "limited against unlimited",
+            );
         }
         other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_tiny_job_next_to_a_large_penalty_runs_on_the_cheapest_cluster() {
+    // Found by tests/numerics_props.rs: with the objective divided by its largest coefficient
+    // the job's cost fell under microlp's tolerance, and it ran on the backstop for $702.
+    let s = load(&data("tiny-job-large-penalty.toml"));
+    let want = 4.0 * 500_000.0 * 0.9 + 100.0 / H100_PFLOP_PER_CHIP_HOUR * 0.9;
+    for b in backends(&s) {
+        let a = plan_with(&s, b);
+        assert_usd(a.costs.total_usd, want, &format!("{b:?}"));
+        assert_eq!(common::chip_hours(&a, "w0", Some("backstop")), 0.0, "{b:?}");
     }
 }
