@@ -338,3 +338,23 @@ fn a_tiny_job_next_to_a_large_penalty_runs_on_the_cheapest_cluster() {
         assert_eq!(common::chip_hours(&a, "w0", Some("backstop")), 0.0, "{b:?}");
     }
 }
+
+#[test]
+fn a_spend_floor_of_2e13_is_billed_never_infeasible() {
+    // The tutorial with a $20 trillion floor on its contract: the shortfall is billed. The
+    // reserved bill counts toward the floor, so the total is the floor plus the $4,800.35
+    // utilization penalty (README, "Checking it by hand").
+    let text = std::fs::read_to_string(root().join("models/tutorial.toml")).unwrap()
+        + "\n[[contracts.spend_floors]]\nname = \"2027\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\nfloor_usd = 2e13\n";
+    let s = load(&text);
+    for b in backends(&s) {
+        let a = plan_with(&s, b);
+        let want = 2e13 + 4_800.35;
+        assert!(
+            // To the dollar: the old build billed $3,085 too much here.
+            (a.costs.total_usd - want).abs() <= 1.0,
+            "{b:?}: {} against {want}",
+            a.costs.total_usd
+        );
+    }
+}
