@@ -393,6 +393,36 @@ impl LinearProgram {
         }
     }
 
+    /// The program over the columns marked `keep` only, the others fixed at zero; returns it
+    /// with the original index of each of its columns.
+    pub fn restricted_to(&self, keep: &[bool]) -> (LinearProgram, Vec<usize>) {
+        let kept: Vec<usize> = (0..self.num_cols()).filter(|&j| keep[j]).collect();
+        let mut index = vec![u32::MAX; self.num_cols()];
+        let mut out = LinearProgram::new();
+        for (k, &j) in kept.iter().enumerate() {
+            index[j] = k as u32;
+            out.obj.push(self.obj[j]);
+            out.col_lower.push(self.col_lower[j]);
+            out.col_upper.push(self.col_upper[j]);
+            out.integer.push(self.integer[j]);
+            out.upper_implied.push(self.upper_implied[j]);
+        }
+        out.obj_offset = self.obj_offset;
+        for r in 0..self.num_rows() {
+            out.entries.extend(
+                self.row(r)
+                    .iter()
+                    .filter(|(c, _)| keep[c.0 as usize])
+                    .map(|&(c, a)| (Col(index[c.0 as usize]), a)),
+            );
+            out.row_start.push(out.entries.len());
+            out.row_lower.push(self.row_lower[r]);
+            out.row_upper.push(self.row_upper[r]);
+            out.row_scale.push(self.row_scale[r]);
+        }
+        (out, kept)
+    }
+
     /// Whether any row still constrains anything (a side is finite).
     pub fn has_active_rows(&self) -> bool {
         (0..self.num_rows()).any(|r| self.row_lower[r].is_finite() || self.row_upper[r].is_finite())

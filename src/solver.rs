@@ -312,18 +312,13 @@ fn check_interior_point(
 /// the simplex method, which puts them exactly on their bounds. Keeps `x` unless the re-solve
 /// is optimal and no more expensive.
 fn polish_support(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f64> {
-    let mut support = lp.clone();
-    let mut fixed = 0;
-    for j in 0..support.num_cols() {
-        if support.col_lower[j] == 0.0 && x[j] <= 1e-6 && support.col_upper[j] > 0.0 {
-            support.col_upper[j] = 0.0;
-            support.upper_implied[j] = false;
-            fixed += 1;
-        }
-    }
-    if fixed == 0 {
+    let keep: Vec<bool> = (0..lp.num_cols())
+        .map(|j| !(lp.col_lower[j] == 0.0 && x[j] <= 1e-6))
+        .collect();
+    if keep.iter().all(|&k| k) {
         return x;
     }
+    let (support, kept) = lp.restricted_to(&keep);
     let lp_opts = SolveOptions {
         time_limit: opts.time_limit,
         mip_gap: None,
@@ -339,7 +334,11 @@ fn polish_support(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f
     let (vars, cols, objective) = to_good_lp(&support, false);
     let rows = rows_to_constraints(&support, &cols);
     let r = solve_microlp(vars, objective, rows, &cols, &lp_opts);
-    if let (SolveStatus::Optimal, Some(y)) = (r.status, r.x) {
+    if let (SolveStatus::Optimal, Some(z)) = (r.status, r.x) {
+        let mut y = vec![0.0; lp.num_cols()];
+        for (k, &j) in kept.iter().enumerate() {
+            y[j] = z[k];
+        }
         if accept(&y) {
             return y;
         }
