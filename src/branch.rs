@@ -9,7 +9,9 @@
 //!
 //! microlp's own answer is still useful as a first incumbent (it is usually good and comes fast):
 //! the solver seeds the search with it once it checks out against every row, and the search then
-//! proves or improves it. The integer columns in our models are the few `Done` indicators of
+//! proves or improves it. Until an incumbent exists, the search also rounds the relaxation's
+//! integers at nodes 1, 2, 4, 8, ... and solves the LP that remains, so a deep tree under a
+//! time limit still yields a plan. The integer columns in our models are the few `Done` indicators of
 //! predecessors, so trees stay small; large MILPs belong on HiGHS.
 
 use std::time::Instant;
@@ -123,12 +125,13 @@ pub fn branch_and_bound(
             left_bound = left_bound.min(obj);
             continue;
         }
-        let fractional = ints
-            .iter()
-            .enumerate()
-            .map(|(k, &j)| (k, x[j], (x[j] - x[j].round()).abs()))
-            .filter(|&(_, _, frac)| frac > INTEGRALITY_TOL)
-            .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)));
+        let fractional = most_fractional(&ints, &x, &node);
+        if incumbent.is_none() && fractional.is_some() && nodes.is_power_of_two() {
+            if let Some(found) = round_and_solve(&relaxed, &ints, &x, &mut relax) {
+                tracing::debug!(nodes, objective = found.0, "rounding found an incumbent");
+                incumbent = Some(found);
+            }
+        }
         match fractional {
             None => {
                 let mut x = x;
@@ -169,6 +172,46 @@ pub fn branch_and_bound(
         incumbent,
         nodes,
     }
+}
+
+/// The integer column (its index among `ints`, clamped value, fractionality) farthest from an
+/// integer in `x`, or `None` when `x` is integral.
+fn most_fractional(ints: &[usize], x: &[f64], node: &Node) -> Option<(usize, f64, f64)> {
+    // Values a hair outside the node's bounds are put back inside them: branching on
+    // 1.0000002 in [0, 1] would give a "down" child equal to its parent, and the search
+    // would dive forever (seen with 1e15 chips: millions of nodes, the stack growing).
+    ints.iter()
+        .enumerate()
+        .map(|(k, &j)| {
+            let v = x[j].clamp(node.lower[k], node.upper[k]);
+            (k, v, (v - v.round()).abs())
+        })
+        .filter(|&(_, _, frac)| frac > INTEGRALITY_TOL)
+        .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)))
+}
+
+/// A primal heuristic: rounds every integer column of the relaxation's solution `x` to the
+/// nearest integer, fixes it there and solves the LP that remains. Without it a deep tree can
+/// run out of time before depth-first search reaches a leaf, leaving no plan at all.
+fn round_and_solve(
+    relaxed: &LinearProgram,
+    ints: &[usize],
+    x: &[f64],
+    relax: &mut impl FnMut(&LinearProgram) -> Result<Option<(f64, Vec<f64>)>, ()>,
+) -> Option<(f64, Vec<f64>)> {
+    let mut fixed = relaxed.clone();
+    for &j in ints {
+        let v = x[j]
+            .round()
+            .clamp(relaxed.col_lower[j], relaxed.col_upper[j]);
+        fixed.col_lower[j] = v;
+        fixed.col_upper[j] = v;
+    }
+    let (obj, mut x) = relax(&fixed).ok().flatten()?;
+    for &j in ints {
+        x[j] = x[j].round();
+    }
+    Some((obj, x))
 }
 
 #[cfg(test)]

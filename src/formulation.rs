@@ -22,8 +22,6 @@ use crate::schema::Billing;
 pub const CHIP_HOURS_PER_UNIT: f64 = 1_000.0;
 /// Dollars per unit of the objective.
 pub const USD_PER_UNIT: f64 = 1_000.0;
-/// Allocations below this many chip-hours are read back as zero (solver round-off).
-pub const ZERO_CHIP_HOURS: f64 = 1e-3;
 
 /// What a column stands for.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -89,6 +87,9 @@ pub struct Formulation<'s> {
     work_gap: Vec<Option<Col>>,
     /// Dollars that reserved capacity costs whatever the plan.
     pub reserved_usd: f64,
+    /// Dollars of spend-floor shortfall owed whatever the plan: floors that even every per-use
+    /// chip-hour bought at its rate cannot reach.
+    pub unreachable_floor_usd: f64,
 }
 
 impl<'s> Formulation<'s> {
@@ -105,6 +106,7 @@ impl<'s> Formulation<'s> {
             done: vec![Vec::new(); n],
             work_gap: vec![None; n],
             reserved_usd: 0.0,
+            unreachable_floor_usd: 0.0,
         };
         f.allocation_columns();
         f.capacity_rows();
@@ -115,7 +117,7 @@ impl<'s> Formulation<'s> {
         f.spend_rows();
         f.dependency_rows();
         if !elastic {
-            f.lp.obj_offset = f.reserved_usd / USD_PER_UNIT;
+            f.lp.obj_offset = (f.reserved_usd + f.unreachable_floor_usd) / USD_PER_UNIT;
         }
         f
     }
@@ -202,6 +204,17 @@ impl<'s> Formulation<'s> {
                 self.reserved_usd += cl.rate * cl.capacity.iter().sum::<f64>();
             }
         }
+    }
+
+    /// Whether workload `w` may run on cluster `c`: its chips, providers and regions allow it
+    /// (it has an output per chip-hour there) and no placement rule sends it elsewhere.
+    pub fn may_run_on(&self, w: WorkloadId, c: ClusterId) -> bool {
+        let s = self.scenario;
+        let wl = &s.workloads[w.0];
+        wl.yield_per_chip_hour[c.0].is_some()
+            && s.placement_rules_for(wl)
+                .iter()
+                .all(|(ci, _)| s.contracts[ci.0].provider == s.clusters[c.0].provider)
     }
 
     /// Columns of each (cluster, period), in workload order.
@@ -393,6 +406,7 @@ impl<'s> Formulation<'s> {
         for (ci, contract) in s.contracts.iter().enumerate() {
             for (j, floor) in contract.spend_floors.iter().enumerate() {
                 let mut fixed = floor.spent_before_usd + floor.forecast_after_usd;
+                let mut reach = 0.0;
                 let mut terms: Vec<(Col, f64)> = Vec::new();
                 for (c, cl) in s.clusters.iter().enumerate() {
                     if cl.contract != Some(ContractId(ci)) {
@@ -401,16 +415,23 @@ impl<'s> Formulation<'s> {
                     for &t in &floor.periods {
                         match cl.billing {
                             Billing::Reserved => fixed += cl.rate * cl.capacity[t],
-                            Billing::PerUse => terms.extend(
-                                groups[c][t]
-                                    .iter()
-                                    .map(|&x| (x, cl.rate * CHIP_HOURS_PER_UNIT / USD_PER_UNIT)),
-                            ),
+                            Billing::PerUse => {
+                                reach += cl.rate * cl.capacity[t] / USD_PER_UNIT;
+                                terms.extend(
+                                    groups[c][t].iter().map(|&x| {
+                                        (x, cl.rate * CHIP_HOURS_PER_UNIT / USD_PER_UNIT)
+                                    }),
+                                )
+                            }
                         }
                     }
                 }
                 let need = (floor.floor_usd - fixed) / USD_PER_UNIT;
                 if need <= 0.0 {
+                    continue;
+                }
+                if need > reach * (1.0 + 1e-9) {
+                    self.unreachable_floor(need, &terms);
                     continue;
                 }
                 let short = self.col(
@@ -423,6 +444,27 @@ impl<'s> Formulation<'s> {
                 terms.push((short, 1.0));
                 self.row(RowKey::Spend(ContractId(ci), j), terms, need, f64::INFINITY);
             }
+        }
+    }
+
+    /// A floor no plan can reach (`need` above all the per-use spend there can be) is short by
+    /// exactly `need` minus the spend: that is a constant plus a rebate on each covered
+    /// chip-hour, not a row. Kept as a row, a floor of $1e13 would swamp the objective's other
+    /// terms below the solvers' tolerances (a $10 trillion floor gave a plan $394 too dear).
+    fn unreachable_floor(&mut self, need: f64, terms: &[(Col, f64)]) {
+        if self.elastic {
+            return;
+        }
+        self.unreachable_floor_usd += need * USD_PER_UNIT;
+        for &(x, a) in terms {
+            let c = &mut self.lp.obj[x.0 as usize];
+            let net = *c - a;
+            // A covered chip-hour's rate and its rebate cancel: exactly zero, not round-off.
+            *c = if net.abs() <= 1e-12 * c.abs() {
+                0.0
+            } else {
+                net
+            };
         }
     }
 
@@ -493,13 +535,7 @@ impl<'s> Formulation<'s> {
                         self.done[p.0].get(t - 1).copied().flatten().expect(
                             "successor columns start after the predecessor's earliest start",
                         );
-                    let big_m: f64 = cols.iter().map(|c| self.lp.col_upper[c.0 as usize]).sum();
-                    let big_m = match w.max_chips {
-                        Some(m) => big_m.min(m * s.horizon.periods[t].hours / CHIP_HOURS_PER_UNIT),
-                        None => big_m,
-                    };
-                    let mut terms: Vec<(Col, f64)> = cols.into_iter().map(|c| (c, 1.0)).collect();
-                    terms.push((gate, -big_m));
+                    let terms = self.gated_terms(k, t, cols, gate);
                     self.row(
                         RowKey::After(WorkloadId(k), *p, t),
                         terms,
@@ -511,13 +547,53 @@ impl<'s> Formulation<'s> {
         }
     }
 
-    /// Reads solver values into an allocation (chip-hours; tiny values dropped as round-off).
+    /// The terms of `sum(cols) <= M gate` for workload `k`'s columns `cols` in period `t`, in
+    /// the tighter of two forms: chip-hours against what the period can hold, or the
+    /// workload's output (PFLOP, demand units) against all it needs (its work, the period's
+    /// demand). A tight gate makes a tight relaxation: fewer branch-and-bound nodes.
+    fn gated_terms(&self, k: usize, t: usize, cols: Vec<Col>, gate: Col) -> Vec<(Col, f64)> {
+        let s = self.scenario;
+        let w = &s.workloads[k];
+        let upper = |c: Col| self.lp.col_upper[c.0 as usize];
+        let mut big_m: f64 = cols.iter().map(|&c| upper(c)).sum();
+        if let Some(m) = w.max_chips {
+            big_m = big_m.min(m * s.horizon.periods[t].hours / CHIP_HOURS_PER_UNIT);
+        }
+        let yields: Vec<f64> = cols
+            .iter()
+            .map(|&c| match self.cols[c.0 as usize] {
+                ColKey::Alloc(_, cl, _) => self.yield_of(k, cl) * CHIP_HOURS_PER_UNIT,
+                _ => unreachable!("gated columns are allocations"),
+            })
+            .collect();
+        let need = match &w.demand {
+            Demand::Training { work_pflop } => *work_pflop,
+            Demand::Inference { demand, .. } => demand[t],
+        };
+        let most_output: f64 = cols.iter().zip(&yields).map(|(&c, y)| y * upper(c)).sum();
+        let mut terms: Vec<(Col, f64)>;
+        if need > 0.0
+            && need < most_output
+            && need / most_output < big_m / cols.iter().map(|&c| upper(c)).sum::<f64>()
+        {
+            terms = cols.into_iter().zip(yields).collect();
+            terms.push((gate, -need));
+        } else {
+            terms = cols.into_iter().map(|c| (c, 1.0)).collect();
+            terms.push((gate, -big_m));
+        }
+        terms
+    }
+
+    /// Reads solver values into an allocation (chip-hours). The solver maps its round-off to
+    /// exact zeros relative to each column's own unit ([`crate::lp::Scaled::unscale`]), so every
+    /// positive value is kept: a 1e-6 PFLOP job's 7e-10 chip-hours are its schedule.
     pub fn allocation(&self, x: &[f64]) -> Allocation {
         let mut rows = Vec::new();
         for (k, cols) in self.alloc.iter().enumerate() {
             for &(c, t, col) in cols {
                 let chip_hours = x[col.0 as usize] * CHIP_HOURS_PER_UNIT;
-                if chip_hours > ZERO_CHIP_HOURS {
+                if chip_hours > 0.0 {
                     rows.push(AllocRow {
                         period: t,
                         cluster: c,

@@ -189,20 +189,264 @@ pub fn solve(
             )));
         }
     }
+    let scaled = lp.scaled();
+    let mut result = solve_scaled(&scaled.lp, backend, opts);
+    if let Some(x) = result.x.take() {
+        result.x = Some(scaled.unscale(lp, &x));
+    }
+    Ok(result)
+}
+
+/// Solves a program already in natural units ([`LinearProgram::scaled`]).
+fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> SolveResult {
+    if lp.num_cols() == 0 || !lp.has_active_rows() {
+        // Nothing to schedule (no workloads, or none that constrains another): the backends
+        // were seen to panic or fail on such programs, and the answer needs no solver.
+        return solve_on_bounds(lp, backend);
+    }
     if backend == Backend::Microlp && lp.num_integers() > 0 {
-        return Ok(solve_microlp_branching(lp, opts));
+        return solve_microlp_branching(lp, opts);
     }
     let started = Instant::now();
     let (vars, cols, objective) = to_good_lp(lp, backend == Backend::Clarabel);
     let rows = rows_to_constraints(lp, &cols);
     let convert_seconds = started.elapsed().as_secs_f64();
     let mut result = match backend {
-        Backend::Microlp => solve_microlp(vars, objective, rows, &cols, opts),
+        // microlp was seen to stop on "singular matrix" with coefficients spanning ten orders
+        // of magnitude: confirmed with clarabel as for the relaxations.
+        Backend::Microlp => solve_relaxation(
+            lp,
+            opts,
+            opts.time_limit
+                .map(|t| started + std::time::Duration::from_secs_f64(t)),
+        ),
         Backend::Clarabel => solve_clarabel(vars, objective, rows, &cols, opts),
         Backend::Highs => solve_highs(vars, objective, rows, &cols, opts),
     };
     result.load_seconds += convert_seconds;
-    Ok(result)
+    if result.algorithm == "simplex + branch and bound" && lp.num_integers() == 0 {
+        result.algorithm = "simplex".into();
+    }
+    if backend == Backend::Clarabel {
+        result = check_interior_point(lp, result, opts);
+    }
+    if backend == Backend::Highs
+        && lp.num_integers() == 0
+        && matches!(result.status, SolveStatus::Infeasible | SolveStatus::Failed)
+    {
+        // HiGHS called a feasible LP infeasible when a 1e-6 PFLOP job met a $4e11 spend
+        // floor; the pure-Rust backends confirm before the scenario is called infeasible.
+        let second = solve_relaxation(lp, opts, None);
+        if second.status == SolveStatus::Optimal {
+            tracing::info!(
+                highs = result.status.as_str(),
+                "microlp found a plan HiGHS did not"
+            );
+            let mut second = second;
+            second.algorithm = format!(
+                "{}, then simplex (HiGHS ended {})",
+                result.algorithm,
+                result.status.as_str()
+            );
+            second.backend = Backend::Highs;
+            result = second;
+        }
+    }
+    if backend == Backend::Clarabel && result.status == SolveStatus::Optimal {
+        if let Some(x) = result.x.take() {
+            let polished = Instant::now();
+            result.x = Some(polish_support(lp, x, opts));
+            result.solve_seconds += polished.elapsed().as_secs_f64();
+        }
+    }
+    if lp.num_integers() > 0 {
+        if let Some(x) = result.x.take() {
+            let polished = Instant::now();
+            result.x = Some(fix_integers_and_resolve(lp, x, backend, opts));
+            result.solve_seconds += polished.elapsed().as_secs_f64();
+        }
+    }
+    result
+}
+
+/// good_lp reports whatever clarabel returns as optimal, and with costs spanning twenty orders
+/// of magnitude (a 1e-5 PFLOP job next to a $5e5 penalty) it was seen to return a point that
+/// breaks a demand row outright, or to call a feasible program infeasible. Checks the answer
+/// against every row and falls back to the simplex method when it does not hold or is missing.
+fn check_interior_point(
+    lp: &LinearProgram,
+    result: SolveResult,
+    opts: &SolveOptions,
+) -> SolveResult {
+    let violation = match &result.x {
+        Some(x) => lp.max_violation(x),
+        // Called infeasible or failed: clarabel was seen to say both of feasible programs
+        // whose costs span many orders of magnitude; the simplex method has the last word.
+        None if result.status == SolveStatus::TimeLimitNoPlan => return result,
+        None => f64::INFINITY,
+    };
+    if violation <= 1e-6 {
+        return result;
+    }
+    tracing::info!(
+        violation,
+        "the interior point breaks a row; solving with the simplex method instead"
+    );
+    let (vars, cols, objective) = to_good_lp(lp, false);
+    let rows = rows_to_constraints(lp, &cols);
+    let mut r = solve_microlp(vars, objective, rows, &cols, opts);
+    r.algorithm = if violation.is_finite() {
+        format!("interior point, then simplex: the interior point broke a row by {violation:.1e}")
+    } else {
+        format!(
+            "interior point, then simplex: the interior point ended {}",
+            result.status.as_str()
+        )
+    };
+    r.load_seconds += result.load_seconds;
+    r.solve_seconds += result.solve_seconds;
+    r
+}
+
+/// An interior point ends near, not on, a vertex: it leaves round-off on columns that are zero
+/// at the optimum (hundreds of rows of 0.001 chip-hours in a schedule). Like a crossover, this
+/// fixes at zero the columns within 1e-6 of it (in their own units) and re-solves the rest with
+/// the simplex method, which puts them exactly on their bounds. Keeps `x` unless the re-solve
+/// is optimal and no more expensive.
+fn polish_support(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f64> {
+    let keep: Vec<bool> = (0..lp.num_cols())
+        .map(|j| !(lp.col_lower[j] == 0.0 && x[j] <= 1e-6))
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return x;
+    }
+    let (support, kept) = lp.restricted_to(&keep);
+    let lp_opts = SolveOptions {
+        time_limit: opts.time_limit,
+        mip_gap: None,
+        ..opts.clone()
+    };
+    let before = lp.objective_value(&x);
+    // The interior point may buy a little cost with round-off on the rows: a vertex on its
+    // support within 1e-6 of its cost is the same optimum, held exactly.
+    let accept = |y: &[f64]| {
+        lp.objective_value(y) <= before + 1e-6 * before.abs().max(1.0)
+            && lp.max_violation(y) <= 1e-7
+    };
+    let (vars, cols, objective) = to_good_lp(&support, false);
+    let rows = rows_to_constraints(&support, &cols);
+    let r = solve_microlp(vars, objective, rows, &cols, &lp_opts);
+    if let (SolveStatus::Optimal, Some(z)) = (r.status, r.x) {
+        let mut y = vec![0.0; lp.num_cols()];
+        for (k, &j) in kept.iter().enumerate() {
+            y[j] = z[k];
+        }
+        if accept(&y) {
+            return y;
+        }
+    }
+    // The interior point can stop short of the optimum (seen at 4e-5 with costs spanning
+    // thirteen orders of magnitude), and then its support holds no vertex as cheap: solve the
+    // whole program with the simplex method, whose optimum holds every row exactly.
+    let (vars, cols, objective) = to_good_lp(lp, false);
+    let rows = rows_to_constraints(lp, &cols);
+    let full = solve_microlp(vars, objective, rows, &cols, &lp_opts);
+    if let (SolveStatus::Optimal, Some(y)) = (full.status, full.x) {
+        if lp.max_violation(&y) <= 1e-7 {
+            return y;
+        }
+        tracing::debug!(
+            after = lp.objective_value(&y),
+            violation = lp.max_violation(&y),
+            "the simplex method's answer"
+        );
+    }
+    tracing::debug!(
+        before,
+        "neither the support polish nor the simplex method improved on the interior point"
+    );
+    x
+}
+
+/// A program whose rows constrain nothing (or that has no columns): every column sits at the
+/// bound its objective prefers; rows without columns are checked as they stand.
+fn solve_on_bounds(lp: &LinearProgram, backend: Backend) -> SolveResult {
+    let mut r = result(
+        backend,
+        "none needed (no constraints)",
+        SolveStatus::Optimal,
+    );
+    let mut x = Vec::with_capacity(lp.num_cols());
+    for j in 0..lp.num_cols() {
+        let v = if lp.obj[j] > 0.0 {
+            lp.col_lower[j]
+        } else if lp.obj[j] < 0.0 {
+            lp.col_upper[j]
+        } else if lp.col_lower[j].is_finite() {
+            lp.col_lower[j]
+        } else {
+            lp.col_upper[j].min(0.0)
+        };
+        if !v.is_finite() {
+            r.status = SolveStatus::Failed;
+            r.message = Some("the program is unbounded (a column with no finite bound in the direction its cost prefers)".into());
+            return r;
+        }
+        x.push(v);
+    }
+    if lp.max_violation(&x) > 1e-9 {
+        r.status = SolveStatus::Infeasible;
+        return r;
+    }
+    r.gap = Some(0.0);
+    r.x = Some(x);
+    r
+}
+
+/// Fixes the integer columns at their (rounded) values, fixes the columns that rows then force
+/// onto a bound (those behind a closed dependency gate), and re-solves the LP with `backend`
+/// (microlp, confirmed by clarabel, for the pure-Rust build). Integer solutions come back
+/// within an integrality tolerance: a gate at 1e-7 lets a successor run a little before its
+/// predecessor is done; the re-solve makes the plan exactly consistent with its integers.
+/// Keeps `x` if the re-solve does not end optimal.
+fn fix_integers_and_resolve(
+    lp: &LinearProgram,
+    x: Vec<f64>,
+    backend: Backend,
+    opts: &SolveOptions,
+) -> Vec<f64> {
+    let mut fixed = lp.clone();
+    for j in 0..fixed.num_cols() {
+        if fixed.integer[j] {
+            let v = x[j].round().clamp(fixed.col_lower[j], fixed.col_upper[j]);
+            fixed.col_lower[j] = v;
+            fixed.col_upper[j] = v;
+            fixed.integer[j] = false;
+        }
+    }
+    fixed.fix_forced_columns();
+    let lp_opts = SolveOptions {
+        time_limit: None,
+        mip_gap: None,
+        ..opts.clone()
+    };
+    let r = if !fixed.has_active_rows() {
+        solve_on_bounds(&fixed, backend)
+    } else if backend == Backend::Highs {
+        let (vars, cols, objective) = to_good_lp(&fixed, false);
+        let rows = rows_to_constraints(&fixed, &cols);
+        solve_highs(vars, objective, rows, &cols, &lp_opts)
+    } else {
+        solve_relaxation(&fixed, &lp_opts, None)
+    };
+    tracing::debug!(
+        status = r.status.as_str(),
+        "re-solved with the integers fixed"
+    );
+    match (r.status, r.x) {
+        (SolveStatus::Optimal, Some(polished)) => polished,
+        _ => x,
+    }
 }
 
 /// Hands `lp` to good_lp. clarabel turns every finite bound into a constraint row, so for it (`drop_implied`) the upper
@@ -491,6 +735,10 @@ fn solve_highs(
             };
         } else {
             r.status = SolveStatus::TimeLimitNoPlan;
+            r.message = Some(format!(
+                "HiGHS stopped ({:?}) before it found a feasible plan",
+                solved.status()
+            ));
         }
     } else if status == SolveStatus::Failed {
         r.message = Some(format!("HiGHS ended with status {:?}", solved.status()));
@@ -559,11 +807,24 @@ fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResu
             } else {
                 gap
             });
-            r.x = Some(polish(lp, x, opts));
+            r.x = Some(fix_integers_and_resolve(lp, x, Backend::Microlp, opts));
         }
         None if outcome.complete => r.status = SolveStatus::Infeasible,
-        None if timed_out => r.status = SolveStatus::TimeLimitNoPlan,
-        None => r.message = failure,
+        None if timed_out => {
+            r.status = SolveStatus::TimeLimitNoPlan;
+            r.message = Some(format!(
+                "the time limit ran out after {} branch-and-bound node(s) before any plan was found",
+                outcome.nodes
+            ));
+        }
+        None => {
+            r.message = Some(failure.unwrap_or_else(|| {
+                format!(
+                    "branch and bound stopped after {} node(s) without a plan",
+                    outcome.nodes
+                )
+            }))
+        }
     }
     r.solve_seconds = started.elapsed().as_secs_f64();
     r
@@ -639,27 +900,5 @@ fn solve_relaxation(
         SolveStatus::Optimal | SolveStatus::Infeasible => second,
         _ if r.status == SolveStatus::Infeasible => r,
         _ => second,
-    }
-}
-
-/// Re-solves with the integers fixed at the incumbent's values, for an exact vertex solution
-/// (the incumbent may come from the interior-point fallback). Keeps the incumbent if that fails.
-fn polish(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f64> {
-    let mut fixed = lp.clone();
-    for j in 0..fixed.num_cols() {
-        if fixed.integer[j] {
-            fixed.col_lower[j] = x[j];
-            fixed.col_upper[j] = x[j];
-            fixed.integer[j] = false;
-        }
-    }
-    let r = solve_relaxation(&fixed, opts, None);
-    match (r.status, r.x) {
-        (SolveStatus::Optimal, Some(polished))
-            if fixed.objective_value(&polished) <= lp.objective_value(&x) * (1.0 + 1e-9) + 1e-9 =>
-        {
-            polished
-        }
-        _ => x,
     }
 }

@@ -344,7 +344,7 @@ $ capplan plan models/infeasible-deadline.toml
 ? 1
 capplan plan: models/infeasible-deadline.toml
 ...
-Solver: clarabel (interior point), status infeasible, gap n/a
+Solver: clarabel (interior point, then simplex: the interior point ended infeasible), status infeasible, gap n/a
   model: 4 variables (0 integer), 4 constraints, 9 nonzeros
   seconds: [..]
   solver message: [..]
