@@ -290,7 +290,9 @@ fn log_on_a_terminal(no_color: Option<&str>) -> Vec<u8> {
     if let Some(v) = no_color {
         c.env("NO_COLOR", v);
     }
-    let o = c.output().expect("`script` (util-linux) runs the program on a terminal");
+    let o = c
+        .output()
+        .expect("`script` (util-linux) runs the program on a terminal");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     o.stdout
 }
@@ -591,6 +593,34 @@ fn an_out_of_range_number_in_plan_json_is_named_as_such() {
         "{e}"
     );
     assert!(!e.contains("not an object"), "{e}");
+}
+
+#[test]
+fn chip_hours_no_cluster_delivers_are_refused_not_summed_to_inf() {
+    // Two finite rows of 1e308 used to sum to `$inf` and print `$NaN` prices with exit 1.
+    let rows = "period,cluster,workload,chip_hours\n1,trn2-dedicated,chat,1e308\n1,trn2-dedicated,chat,1e308\n";
+    let (c, e) = check_bytes("a.csv", rows.as_bytes());
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("line 2, column 4: chip_hours: chip_hours 1.0e308 is above the 100,000,000,000 chip-hours no cluster delivers in a period"),
+        "{e}"
+    );
+    assert!(e.contains("line 3, column 4"), "{e}");
+    // The ceiling itself is a figure to audit: a capacity violation, every total finite.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.csv");
+    std::fs::write(
+        &file,
+        "period,cluster,workload,chip_hours\n1,trn2-dedicated,chat,1e11\n1,trn2-dedicated,chat,1e11\n",
+    )
+    .unwrap();
+    let o = capplan(&["check", "models/tutorial.toml", s(&file)]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("[VIOLATION] capacity"), "{out}");
+    let infinite = |w: &str| w.trim_start_matches('$').trim_end_matches('%') == "inf";
+    assert!(!out.split_whitespace().any(infinite), "{out}");
+    assert!(!out.contains("NaN"), "{out}");
 }
 
 #[test]
