@@ -89,6 +89,27 @@ fn documented_reserved_price_bases_are_accepted() {
 }
 
 #[test]
+fn a_price_basis_other_than_the_contracts_baseline_reads_as_english() {
+    let text = BASE.replace(
+        "price_basis = \"on-demand\"",
+        "price_basis = \"on-demand\"\ncontract = \"c\"",
+    ) + "\n[[contracts]]\nid = \"c\"\nprovider = \"gcp\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\ndiscount = 0.1\nbaseline = \"reserved-1yr\"\n";
+    let err = refused("an_on_demand", &text);
+    assert!(
+        err.contains("quotes an on-demand rate but contract \"c\" discounts the reserved-1yr rate"),
+        "{err}"
+    );
+    let text = text
+        .replace("\"on-demand\"", "\"reserved-3yr\"")
+        .replace("baseline = \"reserved-1yr\"", "baseline = \"on-demand\"");
+    let err = refused("a_reserved", &text);
+    assert!(
+        err.contains("quotes a reserved-3yr rate but contract \"c\" discounts the on-demand rate"),
+        "{err}"
+    );
+}
+
+#[test]
 fn per_period_value_of_the_wrong_form_names_the_forms_and_what_was_found() {
     let err = refused(
         "demand_string",
