@@ -496,12 +496,20 @@ fn unclosed_quote(
     } else {
         String::new()
     };
+    // On the last line, the field runs to the end of the file rather than over any next line.
+    let runs = if swallowed == 0 {
+        "runs to the end of the file".to_string()
+    } else {
+        format!(
+            "runs on over the next {}",
+            crate::report::count_s(swallowed, "line")
+        )
+    };
     AllocationError::Syntax {
         file: file.to_path_buf(),
         message: format!(
-            "line {line}, column {}: a quote `\"` opens a field that runs on over the next {}{short}: the quote is probably never closed",
+            "line {line}, column {}: a quote `\"` opens a field that {runs}{short}: the quote is probably never closed",
             column + 1,
-            crate::report::count_s(swallowed, "line"),
         ),
         help: "close the quote (`\"like this\"`) or remove it; a quote inside a quoted field is written twice (`\"\"`)".to_string(),
     }

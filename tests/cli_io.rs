@@ -636,6 +636,17 @@ fn an_unclosed_quote_in_a_csv_is_named_as_such() {
         "{e}"
     );
     assert!(!e.contains("no \"workload\" value"), "{e}");
+    // On the last line the field swallows no line: it runs to the end of the file.
+    let (c, e) = check_bytes(
+        "a.csv",
+        b"period,cluster,workload,chip_hours\n1,\"trn2-dedicated,chat,1\n",
+    );
+    assert_eq!(c, 2, "{e}");
+    assert!(
+        e.contains("line 2, column 2: a quote `\"` opens a field that runs to the end of the file, and the row has 2 of 4 fields"),
+        "{e}"
+    );
+    assert!(!e.contains("next 0 lines"), "{e}");
     // In the header.
     let (c, e) = check_bytes(
         "b.csv",
