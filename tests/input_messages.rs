@@ -110,6 +110,24 @@ fn a_price_basis_other_than_the_contracts_baseline_reads_as_english() {
 }
 
 #[test]
+fn a_ramps_computed_value_is_shown_as_written_not_with_float_noise() {
+    // 0.5 + (-0.1 - 0.5) * 6 / 6 is -0.09999999999999998 in floating point.
+    let text = BASE
+        .replace("periods = 2", "periods = 7")
+        .replace("chips = 10", "chips = { from = 0.5, to = -0.1 }");
+    let err = refused("ramp", &text);
+    assert!(
+        err.contains("clusters[0].chips: chips available in period 7 is -0.1\n"),
+        "{err}"
+    );
+    let text = BASE
+        .replace("periods = 2", "periods = 4")
+        .replace("chips = 10", "chips = { from = 0.7, to = -0.2 }");
+    let err = refused("ramp2", &text);
+    assert!(err.contains("in period 4 is -0.2\n"), "{err}");
+}
+
+#[test]
 fn per_period_value_of_the_wrong_form_names_the_forms_and_what_was_found() {
     let err = refused(
         "demand_string",
