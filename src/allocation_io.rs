@@ -11,7 +11,7 @@
 //! | `period` | period number (1 is the first) or a `YYYY-MM-DD` date inside the period |
 //! | `cluster` | cluster id from the scenario |
 //! | `workload` | workload id from the scenario |
-//! | `chip_hours` | chip-hours, a number >= 0 |
+//! | `chip_hours` | chip-hours, a number from 0 to 10^11 |
 //!
 //! Several rows for the same (period, cluster, workload) add up. A header with no rows is the
 //! allocation that runs nothing.
@@ -26,7 +26,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::allocation::{AllocRow, Allocation};
-use crate::error::Problem;
+use crate::error::{fmt_value, Problem};
+use crate::format::fmt_num;
 use crate::model::{ClusterId, Scenario, WorkloadId};
 
 /// The columns an allocation CSV must have.
@@ -495,12 +496,20 @@ fn unclosed_quote(
     } else {
         String::new()
     };
+    // On the last line, the field runs to the end of the file rather than over any next line.
+    let runs = if swallowed == 0 {
+        "runs to the end of the file".to_string()
+    } else {
+        format!(
+            "runs on over the next {}",
+            crate::report::count_s(swallowed, "line")
+        )
+    };
     AllocationError::Syntax {
         file: file.to_path_buf(),
         message: format!(
-            "line {line}, column {}: a quote `\"` opens a field that runs on over the next {}{short}: the quote is probably never closed",
+            "line {line}, column {}: a quote `\"` opens a field that {runs}{short}: the quote is probably never closed",
             column + 1,
-            crate::report::count_s(swallowed, "line"),
         ),
         help: "close the quote (`\"like this\"`) or remove it; a quote inside a quoted field is written twice (`\"\"`)".to_string(),
     }
@@ -792,6 +801,9 @@ fn listing<'b>(ids: impl Iterator<Item = &'b str>) -> String {
     out
 }
 
+/// The most chip-hours one row may hold: 10^7 chips (the most a cluster may have) for a year.
+const MAX_ROW_CHIP_HOURS: f64 = 1e11;
+
 fn parse_chip_hours(v: &str) -> Result<f64, Bad> {
     let help = "give chip-hours as a plain number >= 0 (no thousands separators or units)";
     if v.is_empty() {
@@ -807,6 +819,16 @@ fn parse_chip_hours(v: &str) -> Result<f64, Bad> {
             help.to_string(),
         )),
         Ok(x) if x < 0.0 => Err((format!("chip_hours {v} is negative"), help.to_string())),
+        // A row is one cluster's period: no cluster comes near 10^7 chips for a year. Refused
+        // here, a row of 1e308 would make the totals `inf` and the prices `NaN`.
+        Ok(x) if x > MAX_ROW_CHIP_HOURS => Err((
+            format!(
+                "chip_hours {} is above the {} chip-hours no cluster delivers in a period",
+                fmt_value(x),
+                fmt_num(MAX_ROW_CHIP_HOURS)
+            ),
+            "give one cluster's chip-hours for one period: a larger figure is most likely a unit mistake (seconds, or thousands)".to_string(),
+        )),
         Ok(x) => Ok(x),
         Err(_) => Err((
             format!("chip_hours \"{v}\" is not a number"),

@@ -548,122 +548,148 @@ fn render(
         })
         .collect();
     for c in clusters {
-        let p = &PROVIDERS[c.provider];
-        let _ = writeln!(out, "[[clusters]]\nid = \"{}\"", c.id);
-        let _ = writeln!(out, "provider = \"{}\"\nregion = \"{}\"", p.id, c.region);
-        let _ = writeln!(out, "chip = \"{}\"\nchips = {}", c.chip, c.chips);
-        let billing = if c.reserved { "reserved" } else { "per-use" };
-        let _ = writeln!(out, "billing = \"{billing}\"");
-        let _ = writeln!(
-            out,
-            "usd_per_chip_hour = {}\nprice_basis = \"on-demand\"\nprice_source = \"{}\"",
-            c.rate, c.source
-        );
-        if contracted.contains(&c.provider) {
-            let _ = writeln!(out, "contract = \"{}-contract\"", p.id);
-        }
-        out.push('\n');
+        render_cluster(&mut out, c, contracted.contains(&c.provider));
     }
     for w in workloads {
-        let _ = writeln!(
-            out,
-            "[[workloads]]\nid = \"{}\"\nkind = \"{}\"",
-            w.id, w.kind
-        );
-        if w.kind == "inference" {
-            let _ = writeln!(out, "demand_unit = \"Mtok\"");
-            if w.demand.is_empty() {
-                // The first pass: one number, not a list of periods (a list for every period of
-                // every service made the draft, parsed, need gigabytes on long horizons).
-                let _ = writeln!(out, "demand = 1.0");
-            } else {
-                out.push_str("demand = [");
-                for (t, &d) in w.demand.iter().enumerate() {
-                    let _ = write!(out, "{}{}", if t == 0 { "" } else { ", " }, num(d));
-                }
-                out.push_str("]\n");
-            }
-            let thr: Vec<String> = w
-                .throughput
-                .iter()
-                .map(|(c, v)| format!("{c} = {v:?}"))
-                .collect();
-            let _ = writeln!(out, "throughput = {{ {} }}", thr.join(", "));
-            if w.must_serve {
-                let _ = writeln!(out, "must_serve = true");
-            } else {
-                let _ = writeln!(out, "unmet_penalty_usd = 20.0");
-            }
-            let _ = writeln!(out, "revenue_usd_per_unit = 5.0");
-        } else {
-            let _ = writeln!(out, "params_billion = {:?}", w.params_billion);
-            let _ = writeln!(out, "work_pflop = {}", num(w.work_pflop));
-            if w.release > 1 {
-                let _ = writeln!(out, "release = {}", w.release);
-            }
-            if w.deadline < o.periods {
-                let _ = writeln!(out, "deadline = {}", w.deadline);
-            }
-            if let Some(p) = w.providers {
-                let _ = writeln!(out, "providers = [\"{p}\"]");
-            }
-            if w.max_chips && w.max_chips_value > 0.0 {
-                let _ = writeln!(out, "max_chips = {:?}", w.max_chips_value);
-            }
-            if !w.after.is_empty() {
-                let ids: Vec<String> = w
-                    .after
-                    .iter()
-                    .map(|&p| format!("\"{}\"", workloads[p].id))
-                    .collect();
-                let _ = writeln!(out, "after = [{}]", ids.join(", "));
-            }
-        }
-        out.push('\n');
+        render_workload(&mut out, o, w, workloads);
     }
-    let weeks_hours = 168.0 * o.periods as f64;
     for &p in &contracted {
-        let prov = &PROVIDERS[p];
-        let discount = prov
-            .contract_discount
-            .expect("contracted providers have one");
-        let _ = writeln!(
-            out,
-            "[[contracts]]\nid = \"{0}-contract\"\nprovider = \"{0}\"\nstart = \"{start}\"\nend = \"{end}\"",
-            prov.id
-        );
-        let _ = writeln!(
-            out,
-            "discount = {discount:?}\nbaseline = \"on-demand\"\ninference_revenue_share = 0.05"
-        );
-        // Take-or-pay: what the reserved clusters cost anyway plus a fifth of the per-use list.
-        let mut floor = 0.0;
-        for c in clusters.iter().filter(|c| c.provider == p) {
-            let full = c.rate * (1.0 - discount) * c.chips as f64 * weeks_hours;
-            floor += if c.reserved { full } else { 0.2 * full };
-        }
-        if p == 0 {
-            let _ = writeln!(
-                out,
-                "placement = [{{ min_params_billion = {PLACEMENT_PARAMS_BILLION:?} }}]"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "\n[[contracts.spend_floors]]\nname = \"term\"\nstart = \"{start}\"\nend = \"{end}\"\nfloor_usd = {}",
-            num(floor)
-        );
-        for c in clusters.iter().filter(|c| c.provider == p && c.reserved) {
-            let _ = writeln!(
-                out,
-                "\n[[contracts.utilization_floors]]\ncluster = \"{}\"\nmin_fraction = 0.6\npenalty_usd_per_chip_hour = {:?}",
-                c.id,
-                (c.rate * 0.5 * 1000.0).round() / 1000.0
-            );
-        }
-        out.push('\n');
+        render_contract(&mut out, o, p, (start, end), clusters);
     }
     out
+}
+
+/// One `[[clusters]]` table; `contracted` if its provider has a contract.
+fn render_cluster(out: &mut String, c: &ClusterDraft, contracted: bool) {
+    let p = &PROVIDERS[c.provider];
+    let _ = writeln!(out, "[[clusters]]\nid = \"{}\"", c.id);
+    let _ = writeln!(out, "provider = \"{}\"\nregion = \"{}\"", p.id, c.region);
+    let _ = writeln!(out, "chip = \"{}\"\nchips = {}", c.chip, c.chips);
+    let billing = if c.reserved { "reserved" } else { "per-use" };
+    let _ = writeln!(out, "billing = \"{billing}\"");
+    let _ = writeln!(
+        out,
+        "usd_per_chip_hour = {}\nprice_basis = \"on-demand\"\nprice_source = \"{}\"",
+        c.rate, c.source
+    );
+    if contracted {
+        let _ = writeln!(out, "contract = \"{}-contract\"", p.id);
+    }
+    out.push('\n');
+}
+
+/// One `[[workloads]]` table; `workloads` names its predecessors.
+fn render_workload(
+    out: &mut String,
+    o: &GenerateOptions,
+    w: &WorkloadDraft,
+    workloads: &[WorkloadDraft],
+) {
+    let _ = writeln!(
+        out,
+        "[[workloads]]\nid = \"{}\"\nkind = \"{}\"",
+        w.id, w.kind
+    );
+    if w.kind == "inference" {
+        let _ = writeln!(out, "demand_unit = \"Mtok\"");
+        if w.demand.is_empty() {
+            // The first pass: one number, not a list of periods (a list for every period of
+            // every service made the draft, parsed, need gigabytes on long horizons).
+            let _ = writeln!(out, "demand = 1.0");
+        } else {
+            out.push_str("demand = [");
+            for (t, &d) in w.demand.iter().enumerate() {
+                let _ = write!(out, "{}{}", if t == 0 { "" } else { ", " }, num(d));
+            }
+            out.push_str("]\n");
+        }
+        let thr: Vec<String> = w
+            .throughput
+            .iter()
+            .map(|(c, v)| format!("{c} = {v:?}"))
+            .collect();
+        let _ = writeln!(out, "throughput = {{ {} }}", thr.join(", "));
+        if w.must_serve {
+            let _ = writeln!(out, "must_serve = true");
+        } else {
+            let _ = writeln!(out, "unmet_penalty_usd = 20.0");
+        }
+        let _ = writeln!(out, "revenue_usd_per_unit = 5.0");
+    } else {
+        let _ = writeln!(out, "params_billion = {:?}", w.params_billion);
+        let _ = writeln!(out, "work_pflop = {}", num(w.work_pflop));
+        if w.release > 1 {
+            let _ = writeln!(out, "release = {}", w.release);
+        }
+        if w.deadline < o.periods {
+            let _ = writeln!(out, "deadline = {}", w.deadline);
+        }
+        if let Some(p) = w.providers {
+            let _ = writeln!(out, "providers = [\"{p}\"]");
+        }
+        if w.max_chips && w.max_chips_value > 0.0 {
+            let _ = writeln!(out, "max_chips = {:?}", w.max_chips_value);
+        }
+        if !w.after.is_empty() {
+            let ids: Vec<String> = w
+                .after
+                .iter()
+                .map(|&p| format!("\"{}\"", workloads[p].id))
+                .collect();
+            let _ = writeln!(out, "after = [{}]", ids.join(", "));
+        }
+    }
+    out.push('\n');
+}
+
+/// The `[[contracts]]` table of provider `p`, with its floors, over the term `(start, end)`.
+fn render_contract(
+    out: &mut String,
+    o: &GenerateOptions,
+    p: usize,
+    (start, end): (NaiveDate, NaiveDate),
+    clusters: &[ClusterDraft],
+) {
+    let weeks_hours = 168.0 * o.periods as f64;
+    let prov = &PROVIDERS[p];
+    let discount = prov
+        .contract_discount
+        .expect("contracted providers have one");
+    let _ = writeln!(
+        out,
+        "[[contracts]]\nid = \"{0}-contract\"\nprovider = \"{0}\"\nstart = \"{start}\"\nend = \"{end}\"",
+        prov.id
+    );
+    let _ = writeln!(
+        out,
+        "discount = {discount:?}\nbaseline = \"on-demand\"\ninference_revenue_share = 0.05"
+    );
+    // Take-or-pay: what the reserved clusters cost anyway plus a fifth of the per-use list.
+    let mut floor = 0.0;
+    for c in clusters.iter().filter(|c| c.provider == p) {
+        let full = c.rate * (1.0 - discount) * c.chips as f64 * weeks_hours;
+        floor += if c.reserved { full } else { 0.2 * full };
+    }
+    if p == 0 {
+        let _ = writeln!(
+            out,
+            "placement = [{{ min_params_billion = {PLACEMENT_PARAMS_BILLION:?} }}]"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n[[contracts.spend_floors]]\nname = \"term\"\nstart = \"{start}\"\nend = \"{end}\"\nfloor_usd = {}",
+        num(floor)
+    );
+    for c in clusters.iter().filter(|c| c.provider == p && c.reserved) {
+        let _ = writeln!(
+            out,
+            "\n[[contracts.utilization_floors]]\ncluster = \"{}\"\nmin_fraction = 0.6\npenalty_usd_per_chip_hour = {:?}",
+            c.id,
+            (c.rate * 0.5 * 1000.0).round() / 1000.0
+        );
+    }
+    out.push('\n');
 }
 
 #[cfg(test)]

@@ -89,6 +89,45 @@ fn documented_reserved_price_bases_are_accepted() {
 }
 
 #[test]
+fn a_price_basis_other_than_the_contracts_baseline_reads_as_english() {
+    let text = BASE.replace(
+        "price_basis = \"on-demand\"",
+        "price_basis = \"on-demand\"\ncontract = \"c\"",
+    ) + "\n[[contracts]]\nid = \"c\"\nprovider = \"gcp\"\nstart = \"2027-01-01\"\nend = \"2027-12-31\"\ndiscount = 0.1\nbaseline = \"reserved-1yr\"\n";
+    let err = refused("an_on_demand", &text);
+    assert!(
+        err.contains("quotes an on-demand rate but contract \"c\" discounts the reserved-1yr rate"),
+        "{err}"
+    );
+    let text = text
+        .replace("\"on-demand\"", "\"reserved-3yr\"")
+        .replace("baseline = \"reserved-1yr\"", "baseline = \"on-demand\"");
+    let err = refused("a_reserved", &text);
+    assert!(
+        err.contains("quotes a reserved-3yr rate but contract \"c\" discounts the on-demand rate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_ramps_computed_value_is_shown_as_written_not_with_float_noise() {
+    // 0.5 + (-0.1 - 0.5) * 6 / 6 is -0.09999999999999998 in floating point.
+    let text = BASE
+        .replace("periods = 2", "periods = 7")
+        .replace("chips = 10", "chips = { from = 0.5, to = -0.1 }");
+    let err = refused("ramp", &text);
+    assert!(
+        err.contains("clusters[0].chips: chips available in period 7 is -0.1\n"),
+        "{err}"
+    );
+    let text = BASE
+        .replace("periods = 2", "periods = 4")
+        .replace("chips = 10", "chips = { from = 0.7, to = -0.2 }");
+    let err = refused("ramp2", &text);
+    assert!(err.contains("in period 4 is -0.2\n"), "{err}");
+}
+
+#[test]
 fn per_period_value_of_the_wrong_form_names_the_forms_and_what_was_found() {
     let err = refused(
         "demand_string",

@@ -104,7 +104,7 @@ impl Validator<'_> {
                         self.push(
                             format!("{path}.price_basis"),
                             at,
-                            format!("cluster \"{id}\" quotes a {} rate but contract \"{name}\" discounts the {} rate", c.price_basis.as_str(), spec.baseline.as_str()),
+                            format!("cluster \"{id}\" quotes {} rate but contract \"{name}\" discounts the {} rate", with_article(c.price_basis.as_str()), spec.baseline.as_str()),
                             format!("give the cluster's {} rate so the discount applies to the right baseline", spec.baseline.as_str()),
                         );
                     }
@@ -135,4 +135,10 @@ impl Validator<'_> {
         };
         (contract, discount)
     }
+}
+
+/// `an on-demand`, `a reserved-1yr`: the article a price basis takes.
+fn with_article(basis: &str) -> String {
+    let vowel = basis.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {basis}", if vowel { "an" } else { "a" })
 }

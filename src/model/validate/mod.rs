@@ -273,7 +273,7 @@ impl<'a> Validator<'a> {
                 self.push(
                     path,
                     at,
-                    format!("{what} in period {} is {}", t + 1, fmt_value(*x)),
+                    format!("{what} in period {} is {}", t + 1, fmt_value(round_12(*x))),
                     "give finite numbers of 0 or more",
                 );
                 return vec![0.0; n];
@@ -355,4 +355,10 @@ fn list<'s>(items: impl Iterator<Item = &'s str>) -> String {
         .map(|s| format!("\"{s}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `x` to 12 significant digits: a value a ramp computed (`-0.09999999999999998` between
+/// `from = 0.5` and `to = -0.1`) as the user would write it (`-0.1`). Non-finite values pass.
+fn round_12(x: f64) -> f64 {
+    format!("{x:.11e}").parse().unwrap_or(x)
 }
