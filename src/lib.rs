@@ -59,5 +59,6 @@ pub mod lp;
 pub mod model;
 pub mod plan;
 pub mod report;
+pub mod scenario_schema;
 pub mod schema;
 pub mod solver;

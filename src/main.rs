@@ -57,6 +57,9 @@ enum Command {
     Check(CheckArgs),
     /// Write a seeded synthetic scenario (feasible by construction) to stdout.
     Generate(GenerateArgs),
+    /// Print the JSON Schema of the scenario format (also shipped as
+    /// schema/scenario.schema.json), for editors and CI.
+    Schema,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -159,6 +162,9 @@ fn main() -> ExitCode {
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
+        Command::Schema => {
+            emit(capplan::scenario_schema::scenario_schema_json().as_bytes()).map(|()| exit::OK)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
