@@ -62,3 +62,4 @@ pub mod report;
 pub mod scenario_schema;
 pub mod schema;
 pub mod solver;
+pub mod validation;

@@ -49,6 +49,9 @@ enum Command {
     Validate {
         /// Scenario TOML file.
         model: PathBuf,
+        /// Output format: `json` prints one document on stdout, problems included (for CI).
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Compute the cost-minimizing plan that keeps every contract term.
     Plan(PlanArgs),
@@ -158,7 +161,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let result = match cli.command {
-        Command::Validate { model } => validate(&model),
+        Command::Validate { model, format } => validate(&model, format),
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
@@ -209,21 +212,20 @@ fn load(model: &Path) -> Result<Scenario, u8> {
     })
 }
 
-fn validate(model: &Path) -> anyhow::Result<u8> {
-    let s = match load(model) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
-    println!(
-        "{}: valid: {} periods, {} clusters, {} workloads ({} dependencies), {} contracts",
-        model.display(),
-        s.horizon.len(),
-        s.clusters.len(),
-        s.workloads.len(),
-        s.dag.edge_count(),
-        s.contracts.len()
-    );
-    Ok(exit::OK)
+fn validate(model: &Path, format: Format) -> anyhow::Result<u8> {
+    use capplan::validation::{summary_line, validation_document, Summary};
+    if format == Format::Table {
+        let s = match load(model) {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        };
+        println!("{}", summary_line(model, &Summary::of(&s)));
+        return Ok(exit::OK);
+    }
+    let loaded = Scenario::from_file(model);
+    let doc = validation_document(model, &loaded);
+    emit(format!("{}\n", serde_json::to_string_pretty(&doc)?).as_bytes())?;
+    Ok(if doc.valid { exit::OK } else { exit::BAD_INPUT })
 }
 
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<u8> {
