@@ -60,8 +60,7 @@ enum Command {
     Check(CheckArgs),
     /// Write a seeded synthetic scenario (feasible by construction) to stdout.
     Generate(GenerateArgs),
-    /// Print the JSON Schema of the scenario format (also shipped as
-    /// schema/scenario.schema.json), for editors and CI.
+    /// Print the JSON Schema of the scenario format, for editors (schema/scenario.schema.json).
     Schema,
 }
 
