@@ -35,9 +35,17 @@ impl<'i> Document<'i> {
     pub fn parse(text: &'i str, file: &Path) -> Result<Self, LoadError> {
         let root = DeTable::parse(text).map_err(|mut e| {
             e.set_input(Some(text));
+            let at = e.span().and_then(|span| SourceText::new(text).at(span));
+            let problem = Problem::new(
+                "",
+                at,
+                e.message().trim_end(),
+                "correct the TOML syntax at that place",
+            );
             LoadError::Syntax {
                 file: file.to_path_buf(),
                 message: e.to_string(),
+                problems: vec![problem],
             }
         })?;
         Ok(Document {
@@ -109,6 +117,21 @@ pub struct Collected<T> {
     /// Every format problem, as toml renders it (line, column, caret), with a `help:` line
     /// naming the nearest valid spelling where one is close.
     pub problems: Vec<String>,
+    /// The same problems as data, in the same order: the path of the key or value, its line
+    /// and column, serde's message and what to do.
+    pub found: Vec<Problem>,
+}
+
+impl<T> Collected<T> {
+    /// The error for these format problems and `rules` (see [`format_error`]), with every
+    /// problem as data too.
+    pub fn error(&self, file: &Path, rules: &[Problem]) -> LoadError {
+        let mut e = format_error(file, &self.problems, rules);
+        if let LoadError::Syntax { problems, .. } = &mut e {
+            problems.splice(0..0, self.found.iter().cloned());
+        }
+        e
+    }
 }
 
 /// Deserializes the whole document, collecting every format problem (unknown keys, values of
@@ -116,6 +139,7 @@ pub struct Collected<T> {
 pub fn deserialize_all<'i, T: Deserialize<'i>>(doc: &Document<'i>, text: &'i str) -> Collected<T> {
     let mut work = doc.root.clone();
     let mut problems: Vec<String> = Vec::new();
+    let mut found: Vec<Problem> = Vec::new();
     // Keys taken out so far (name, extent): a "missing field" they cause is not news.
     let mut removed: Vec<(String, Range<usize>)> = Vec::new();
     let mut value = None;
@@ -134,6 +158,7 @@ pub fn deserialize_all<'i, T: Deserialize<'i>>(doc: &Document<'i>, text: &'i str
             Err(e) => e,
         };
         let Some(span) = e.span() else {
+            found.push(as_problem(e.message(), String::new(), None));
             e.set_input(Some(text));
             problems.push(with_help(e.to_string()));
             break;
@@ -148,6 +173,8 @@ pub fn deserialize_all<'i, T: Deserialize<'i>>(doc: &Document<'i>, text: &'i str
         only_unknown_keys &= e.message().starts_with("unknown field");
         let taken = take_out(work.get_mut(), &span);
         if !ours {
+            let path = path_at(doc.root.get_ref(), &span);
+            found.push(as_problem(e.message(), path, doc.src.at(span.clone())));
             e.set_input(Some(text));
             problems.push(with_help(e.to_string()));
         }
@@ -156,7 +183,55 @@ pub fn deserialize_all<'i, T: Deserialize<'i>>(doc: &Document<'i>, text: &'i str
             _ => break,
         }
     }
-    Collected { value, problems }
+    Collected {
+        value,
+        problems,
+        found,
+    }
+}
+
+/// A format problem as data: serde's message (its first line) and what to do about it.
+fn as_problem(message: &str, path: String, at: Place) -> Problem {
+    let message = message.lines().next().unwrap_or_default().to_string();
+    let help = if let Some(best) = suggestion(&message) {
+        format!("did you mean `{best}`?")
+    } else if let Some(name) = missing_field(&message) {
+        format!("add `{name}` (docs/format.md lists every field)")
+    } else if message.starts_with("unknown field") {
+        "remove it, or use one of the names listed (docs/format.md)".to_string()
+    } else {
+        "give a value of the kind expected (docs/format.md)".to_string()
+    };
+    Problem::new(path, at, message, help)
+}
+
+/// The path (`clusters[0].chips`) of the innermost key or array entry holding `span`.
+fn path_at(table: &DeTable, span: &Range<usize>) -> String {
+    let Some((key, value)) = table
+        .iter()
+        .find(|(k, v)| holds(&union(k.span(), extent(v)), span))
+    else {
+        return String::new();
+    };
+    let mut path = key.get_ref().to_string();
+    if holds(&key.span(), span) {
+        return path;
+    }
+    let mut value = value;
+    while let DeValue::Array(items) = value.get_ref() {
+        let Some(i) = items.iter().position(|v| holds(&extent(v), span)) else {
+            return path;
+        };
+        path.push_str(&format!("[{i}]"));
+        value = &items[i];
+    }
+    if let DeValue::Table(inner) = value.get_ref() {
+        let rest = path_at(inner, span);
+        if !rest.is_empty() {
+            path = format!("{path}.{rest}");
+        }
+    }
+    path
 }
 
 /// The error for a file with format problems and, where the rest of the file could be checked,
@@ -177,6 +252,7 @@ pub fn format_error(file: &Path, format: &[String], rules: &[Problem]) -> LoadEr
     LoadError::Syntax {
         file: file.to_path_buf(),
         message,
+        problems: rules.to_vec(),
     }
 }
 
@@ -256,24 +332,27 @@ fn extent(v: &Spanned<DeValue>) -> Range<usize> {
 /// Appends `help: did you mean `x`?` to a serde "unknown field/variant" message when a known
 /// name is close to the one written.
 fn with_help(mut message: String) -> String {
-    let written = ["unknown field `", "unknown variant `"]
-        .iter()
-        .find_map(|p| message.find(p).map(|i| &message[i + p.len()..]))
-        .and_then(|rest| rest.split('`').next());
-    let Some(written) = written else {
-        return message;
-    };
-    let known: Vec<&str> = message
-        .rfind("expected ")
-        .map(|i| message[i..].split('`').skip(1).step_by(2).collect())
-        .unwrap_or_default();
-    if let Some(best) = nearest(written, &known).map(str::to_string) {
+    if let Some(best) = suggestion(&message) {
         if !message.ends_with('\n') {
             message.push('\n');
         }
         message.push_str(&format!("help: did you mean `{best}`?\n"));
     }
     message
+}
+
+/// For a serde "unknown field/variant" message, the known name it lists that is closest to the
+/// one written, if close enough.
+fn suggestion(message: &str) -> Option<String> {
+    let written = ["unknown field `", "unknown variant `"]
+        .iter()
+        .find_map(|p| message.find(p).map(|i| &message[i + p.len()..]))
+        .and_then(|rest| rest.split('`').next())?;
+    let known: Vec<&str> = message
+        .rfind("expected ")
+        .map(|i| message[i..].split('`').skip(1).step_by(2).collect())
+        .unwrap_or_default();
+    nearest(written, &known).map(str::to_string)
 }
 
 /// The known name closest to `written` by edit distance (ignoring case, `-` and `_`), if close

@@ -57,6 +57,9 @@ pub enum LoadError {
         file: PathBuf,
         /// The parser's message.
         message: String,
+        /// Every problem in `message` as data (path, line, column, message, help), for
+        /// `capplan validate --format json`.
+        problems: Vec<Problem>,
     },
     /// The file parsed but its content breaks rules; every problem found is listed.
     #[error("{}", render_problems(file, problems))]
@@ -66,6 +69,33 @@ pub enum LoadError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
+}
+
+impl LoadError {
+    /// The file the error is about.
+    pub fn file(&self) -> &std::path::Path {
+        match self {
+            LoadError::Io { file, .. }
+            | LoadError::Syntax { file, .. }
+            | LoadError::Invalid { file, .. } => file,
+        }
+    }
+
+    /// Every problem as data, in the order the message gives them: for an unreadable file, one
+    /// problem about the file as a whole.
+    pub fn problems(&self) -> Vec<Problem> {
+        match self {
+            LoadError::Io { source, .. } => vec![Problem::new(
+                "",
+                None,
+                format!("cannot read: {source}"),
+                "check the path and that the file is readable",
+            )],
+            LoadError::Syntax { problems, .. } | LoadError::Invalid { problems, .. } => {
+                problems.clone()
+            }
+        }
+    }
 }
 
 fn render_problems(file: &std::path::Path, problems: &[Problem]) -> String {

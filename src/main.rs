@@ -52,6 +52,9 @@ enum Command {
     Validate {
         /// Scenario TOML file.
         model: PathBuf,
+        /// Output format: `json` prints one document on stdout, problems included (for CI).
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Compute the cost-minimizing plan that keeps every contract term.
     Plan(PlanArgs),
@@ -66,6 +69,8 @@ enum Command {
     /// What changed between two plans (plan.json files or --out folders). Exit 0 when they are
     /// the same, 1 when they differ (like `diff`), 2 when one cannot be read.
     Diff(DiffArgs),
+    /// Print the JSON Schema of the scenario format, for editors (schema/scenario.schema.json).
+    Schema,
 }
 
 #[derive(clap::Args)]
@@ -244,12 +249,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let result = match cli.command {
-        Command::Validate { model } => validate(&model),
+        Command::Validate { model, format } => validate(&model, format),
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
         Command::Sweep(args) => run_sweep(args, cli.verbose),
         Command::Diff(args) => run_diff(&args),
+        Command::Schema => {
+            emit(capplan::scenario_schema::scenario_schema_json().as_bytes()).map(|()| exit::OK)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -328,24 +336,20 @@ fn load_overridden(model: &Path, set: &[Override]) -> Result<(Scenario, Vec<Appl
     })
 }
 
-fn validate(model: &Path) -> anyhow::Result<u8> {
-    let s = match load(model) {
-        Ok(s) => s,
-        Err(code) => return Ok(code),
-    };
-    emit(
-        format!(
-            "{}: valid: {}, {}, {} ({}), {}\n",
-            model.display(),
-            report::count_s(s.horizon.len(), "period"),
-            report::count_s(s.clusters.len(), "cluster"),
-            report::count_s(s.workloads.len(), "workload"),
-            report::count(s.dag.edge_count(), "dependency", "dependencies"),
-            report::count_s(s.contracts.len(), "contract")
-        )
-        .as_bytes(),
-    )?;
-    Ok(exit::OK)
+fn validate(model: &Path, format: Format) -> anyhow::Result<u8> {
+    use capplan::validation::{summary_line, validation_document, Summary};
+    if format == Format::Table {
+        let s = match load(model) {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        };
+        emit(format!("{}\n", summary_line(model, &Summary::of(&s))).as_bytes())?;
+        return Ok(exit::OK);
+    }
+    let loaded = Scenario::from_file(model);
+    let doc = validation_document(model, &loaded);
+    emit(&report::json_pretty(&doc)?)?;
+    Ok(if doc.valid { exit::OK } else { exit::BAD_INPUT })
 }
 
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<u8> {

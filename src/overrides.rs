@@ -208,14 +208,23 @@ pub fn load(
     let edited = doc.to_string();
     match Scenario::from_toml(&edited, file) {
         Ok(s) => Ok((s, applied)),
-        Err(LoadError::Syntax { file, message }) => {
+        Err(LoadError::Syntax {
+            file,
+            message,
+            problems,
+        }) => {
             // A value of the wrong type: find the override that brought it in.
             for o in overrides {
                 if let Some(e) = type_error(text, o) {
                     return Err(OverriddenLoadError::Override { file, error: e });
                 }
             }
-            Err(LoadError::Syntax { file, message }.into())
+            Err(LoadError::Syntax {
+                file,
+                message,
+                problems,
+            }
+            .into())
         }
         Err(LoadError::Invalid { file, problems }) => {
             let lines = align_lines(text, &edited);

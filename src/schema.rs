@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use toml::Spanned;
@@ -66,7 +67,7 @@ pub fn id_problem(id: &str) -> Option<&'static str> {
 }
 
 /// A whole scenario file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Free text shown in reports.
@@ -89,19 +90,21 @@ pub struct ScenarioFile {
 }
 
 /// The planning horizon: `periods` consecutive periods of one length from `start`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HorizonSpec {
     /// First day of the first period (`YYYY-MM-DD`).
+    #[schemars(with = "String")]
     pub start: Spanned<String>,
     /// Period length: `day` (24 h), `week` (168 h) or `month` (calendar month from `start`).
     pub period: PeriodLength,
     /// Number of periods (1 to 10,000).
+    #[schemars(with = "u32")]
     pub periods: Spanned<u32>,
 }
 
 /// Length of one planning period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PeriodLength {
     /// 24 hours.
@@ -124,11 +127,11 @@ impl PeriodLength {
 }
 
 /// Reference specification of one chip type (`data/chips.toml` or a model's `[[chips]]`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChipSpec {
-    /// Identifier used by clusters and workloads (`trainium2`, `h100`, ...); see [`id_problem`]
-    /// for the characters allowed.
+    /// Identifier used by clusters and workloads (`trainium2`, `h100`, ...): non-empty, no
+    /// leading or trailing whitespace, no control characters.
     pub id: String,
     /// Display name.
     #[serde(default)]
@@ -196,7 +199,7 @@ pub enum PerPeriod {
 }
 
 /// How a cluster is paid for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Billing {
     /// Only chip-hours used are paid.
@@ -209,7 +212,9 @@ pub enum Billing {
 ///
 /// Spelled `on-demand`, `reserved-1yr`, `reserved-3yr`, `capacity-block`. The spellings
 /// `reserved1yr` and `reserved3yr`, the only ones earlier versions accepted, still parse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, PartialOrd, Ord,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum PriceBasis {
     /// Public on-demand price.
@@ -237,10 +242,11 @@ impl PriceBasis {
 }
 
 /// One accelerator cluster.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSpec {
     /// Unique identifier: non-empty, no leading or trailing whitespace, no control characters.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Provider (`aws`, `gcp`, `azure`, `own`, ...).
     pub provider: String,
@@ -268,7 +274,7 @@ pub struct ClusterSpec {
 }
 
 /// Kind of workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WorkloadKind {
     /// Pre-training run (work in PFLOP).
@@ -302,7 +308,7 @@ impl WorkloadKind {
 }
 
 /// Numeric precision training work runs at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// BF16 peak throughput.
@@ -324,7 +330,7 @@ pub enum PeriodRef {
 }
 
 /// Work of a training-type workload expressed as chip-hours on a reference chip.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceWork {
     /// Reference chip id.
@@ -336,10 +342,11 @@ pub struct ReferenceWork {
 
 /// One workload. Training-type kinds use `work_pflop` (or `work_chip_hours`) and the
 /// efficiency fields; `inference` uses `demand` and `throughput`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     /// Unique identifier: non-empty, no leading or trailing whitespace, no control characters.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// `pre-training`, `post-training`, `evaluation`, `data-processing` or `inference`.
     pub kind: WorkloadKind,
@@ -381,6 +388,7 @@ pub struct WorkloadSpec {
     pub max_chips: Option<f64>,
     /// Ids of workloads that must finish before this one receives any compute.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub after: Vec<Spanned<String>>,
     /// Inference: unit of demand (`Mtok`, `requests`, ...), for reports.
     #[serde(default)]
@@ -406,10 +414,11 @@ pub struct WorkloadSpec {
 }
 
 /// A compute contract with one provider.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContractSpec {
     /// Unique identifier: non-empty, no leading or trailing whitespace, no control characters.
+    #[schemars(with = "String")]
     pub id: Spanned<String>,
     /// Provider the contract is with; its clusters name it in `contract`.
     pub provider: String,
@@ -438,7 +447,7 @@ pub struct ContractSpec {
 }
 
 /// A spend floor for one contract period: shortfall under it is billed.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpendFloorSpec {
     /// Label (`2027`, `2027-Q1`).
@@ -459,7 +468,7 @@ pub struct SpendFloorSpec {
 }
 
 /// At least `min_fraction` of a dedicated cluster's chip-hours must be used in each period.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UtilizationFloorSpec {
     /// Cluster id (must be covered by this contract).
@@ -473,7 +482,7 @@ pub struct UtilizationFloorSpec {
 }
 
 /// Training runs above `min_params_billion` must run on this contract's provider only.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlacementSpec {
     /// Threshold, billions of parameters (strictly above it the rule applies), 0 to

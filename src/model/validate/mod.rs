@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::document::{deserialize_all, format_error, Document};
+use crate::document::{deserialize_all, Document};
 use crate::error::{fmt_value, LoadError, Problem, SourceText};
 use crate::model::{Cluster, Contract, Horizon, Scenario, Workload, REFERENCE_DATA};
 use crate::schema::{id_problem, PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
@@ -39,9 +39,9 @@ impl Scenario {
     /// read, every rule problem, each at the line of the field it is about.
     pub fn from_toml(text: &str, file: &Path) -> Result<Scenario, LoadError> {
         let doc = Document::parse(text, file)?;
-        let collected = deserialize_all::<ScenarioFile>(&doc, text);
-        let Some(parsed) = collected.value else {
-            return Err(format_error(file, &collected.problems, &[]));
+        let mut collected = deserialize_all::<ScenarioFile>(&doc, text);
+        let Some(parsed) = collected.value.take() else {
+            return Err(collected.error(file, &[]));
         };
         let reference: ReferenceData =
             toml::from_str(REFERENCE_DATA).expect("data/chips.toml is checked by a test");
@@ -57,9 +57,7 @@ impl Scenario {
             }
         }
         match scenario {
-            _ if !collected.problems.is_empty() => {
-                Err(format_error(file, &collected.problems, &problems))
-            }
+            _ if !collected.problems.is_empty() => Err(collected.error(file, &problems)),
             Some(s) if problems.is_empty() => Ok(s),
             _ => Err(LoadError::Invalid {
                 file: file.to_path_buf(),
