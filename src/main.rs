@@ -57,6 +57,17 @@ enum Command {
     Check(CheckArgs),
     /// Write a seeded synthetic scenario (feasible by construction) to stdout.
     Generate(GenerateArgs),
+    /// Render a saved plan.json or `check --format json` document as one self-contained HTML page.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// plan.json (from `plan --out`) or the output of `check --format json`.
+    document: PathBuf,
+    /// HTML file to write [default: report.html beside the document].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -143,7 +154,8 @@ struct PlanArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Also write schedule.csv and plan.json into this folder (created if missing).
+    /// Also write schedule.csv, bill.csv, plan.json and report.html into this folder (created if
+    /// missing).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Also write the exact program that is solved to FILE: `.mps` (free MPS) or `.lp` (CPLEX LP).
@@ -159,6 +171,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
+        Command::Report(args) => run_report(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -350,6 +363,9 @@ fn write_outputs(
         let path = dir.join("schedule.csv");
         report::write_atomic(&path, &csv)
             .with_context(|| format!("cannot write {}", path.display()))?;
+        let path = dir.join("bill.csv");
+        report::write_atomic(&path, &capplan::finance::bill_csv(&audit.bill.lines))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     let doc = report::plan_document(scenario, outcome);
@@ -357,8 +373,43 @@ fn write_outputs(
     let path = dir.join("plan.json");
     report::write_atomic(&path, &json)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    let html = capplan::html::render(&serde_json::from_slice(&json)?, "plan.json")?;
+    let path = dir.join("report.html");
+    report::write_atomic(&path, html.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     Ok(())
+}
+
+fn run_report(args: &ReportArgs) -> anyhow::Result<u8> {
+    let name = args.document.display().to_string();
+    let doc = match std::fs::read(&args.document)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{e}")))
+    {
+        Ok(doc) => doc,
+        Err(e) => {
+            eprintln!("error: cannot read {name}: {e}; give a plan.json from `capplan plan --out DIR` or the output of `capplan check --format json`");
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    let html = match capplan::html::render(&doc, &name) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::BAD_INPUT);
+        }
+    };
+    let out = args.output.clone().unwrap_or_else(|| {
+        args.document
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("report.html")
+    });
+    report::write_atomic(&out, html.as_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {}", out.display());
+    Ok(exit::OK)
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<u8> {

@@ -10,10 +10,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::audit::{
-    AuditReport, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
+    AuditReport, Bill, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
     SpendFloorStatus, TrainingStatus, UtilizationStatus,
 };
 use crate::format::fmt_num;
+use crate::html::Calendar;
 use crate::model::Scenario;
 use crate::plan::{PlanOutcome, SolverInfo, Unmeetable};
 
@@ -48,6 +49,11 @@ pub struct PlanDocument<'a> {
     pub unmeetable: &'a [Unmeetable],
     /// The schedule.
     pub schedule: &'a [ScheduleRow],
+    /// The bill per period, provider and contract, by month, floors over time, discounts
+    /// (plans only).
+    pub bill: Option<&'a Bill>,
+    /// Periods, clusters and workloads: what `capplan report` draws the charts against.
+    pub calendar: Calendar,
 }
 
 /// Contract floors.
@@ -85,6 +91,8 @@ pub fn plan_document<'a>(scenario: &Scenario, outcome: &'a PlanOutcome) -> PlanD
         findings: audit.map_or(&[], |a| &a.findings),
         unmeetable,
         schedule: audit.map_or(&[], |a| &a.schedule),
+        bill: audit.map(|a| &a.bill),
+        calendar: Calendar::of(scenario),
     }
 }
 
@@ -180,6 +188,10 @@ pub struct CheckDocument<'a> {
     pub prices: &'a [ProviderPrice],
     /// The allocation, merged per (period, cluster, workload) and priced.
     pub schedule: &'a [ScheduleRow],
+    /// The bill per period, provider and contract, by month, floors over time, discounts.
+    pub bill: &'a Bill,
+    /// Periods, clusters and workloads: what `capplan report` draws the charts against.
+    pub calendar: Calendar,
 }
 
 /// Builds the JSON document for a check.
@@ -204,6 +216,8 @@ pub fn check_document<'a>(
         inference: &a.inference,
         prices: &a.prices,
         schedule: &a.schedule,
+        bill: &a.bill,
+        calendar: Calendar::of(scenario),
     }
 }
 
@@ -582,6 +596,7 @@ pub fn audit_text(a: &AuditReport) -> String {
         }
         out.push_str(&t.render());
     }
+    out.push_str(&crate::finance::bill_text(&a.bill));
     let _ = writeln!(out);
     let (v, b) = (a.violations(), a.shortfalls());
     if v == 0 && b == 0 {

@@ -312,6 +312,7 @@ impl Audit<'_> {
                     short_periods.push(t + 1);
                     if let Some(p) = unmet_penalty {
                         penalty += p * unmet;
+                        self.unmet_penalty[w][t] = p * unmet;
                     }
                 }
             }
