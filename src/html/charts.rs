@@ -56,18 +56,7 @@ pub fn chips_in_use(v: &View) -> Vec<Figure> {
     };
     let mut figures = Vec::new();
     for (ci, cl) in v.calendar.clusters.iter().enumerate() {
-        // chips[period][workload]
-        let mut busy: BTreeMap<usize, BTreeMap<&str, f64>> = BTreeMap::new();
-        for r in v.schedule.iter().filter(|r| r.cluster == cl.id) {
-            let hours = v.hours(r.period);
-            if hours > 0.0 {
-                *busy
-                    .entry(r.period)
-                    .or_default()
-                    .entry(r.workload.as_str())
-                    .or_insert(0.0) += r.chip_hours / hours;
-            }
-        }
+        let busy = busy_chips(v, &cl.id);
         if busy.is_empty() {
             continue;
         }
@@ -88,7 +77,7 @@ pub fn chips_in_use(v: &View) -> Vec<Figure> {
         s.push_str(&svg::y_axis(
             &f,
             &yt,
-            &|t| fmt_num(t),
+            &svg::tick_num,
             "chips (average over the period)",
         ));
         s.push_str(&svg::date_axis(&f, "period start (date)"));
@@ -142,6 +131,22 @@ pub fn chips_in_use(v: &View) -> Vec<Figure> {
         });
     }
     figures
+}
+
+/// Average chips busy on `cluster` per period (1-based) and workload.
+fn busy_chips<'a>(v: &'a View, cluster: &str) -> BTreeMap<usize, BTreeMap<&'a str, f64>> {
+    let mut busy: BTreeMap<usize, BTreeMap<&str, f64>> = BTreeMap::new();
+    for r in v.schedule.iter().filter(|r| r.cluster == cluster) {
+        let hours = v.hours(r.period);
+        if hours > 0.0 {
+            *busy
+                .entry(r.period)
+                .or_default()
+                .entry(r.workload.as_str())
+                .or_insert(0.0) += r.chip_hours / hours;
+        }
+    }
+    busy
 }
 
 /// The chips available as a dashed step line.
@@ -242,16 +247,7 @@ pub fn utilization(v: &View) -> Vec<Figure> {
             "<path class=\"floor\" d=\"{}\"/></svg>",
             floor.trim_end()
         );
-        let any_short = us
-            .iter()
-            .any(|u| u.floor_fraction.is_some_and(|fl| u.fraction + 1e-9 < fl));
-        let mut items = vec![("chip-hours used".to_string(), "#0072B2", false)];
-        if any_short {
-            items.push(("used, under the floor".into(), "#E69F00", false));
-        }
-        if has_floor {
-            items.push(("utilization floor".into(), "#D55E00", true));
-        }
+        let items = utilization_legend(&us, has_floor);
         s.push_str(&legend(&items));
         figures.push(Figure {
             id,
@@ -264,6 +260,23 @@ pub fn utilization(v: &View) -> Vec<Figure> {
         });
     }
     figures
+}
+
+fn utilization_legend(
+    us: &[&super::view::UtilizationView],
+    has_floor: bool,
+) -> Vec<(String, &'static str, bool)> {
+    let any_short = us
+        .iter()
+        .any(|u| u.floor_fraction.is_some_and(|fl| u.fraction + 1e-9 < fl));
+    let mut items = vec![("chip-hours used".to_string(), "#0072B2", false)];
+    if any_short {
+        items.push(("used, under the floor".into(), "#E69F00", false));
+    }
+    if has_floor {
+        items.push(("utilization floor".into(), "#D55E00", true));
+    }
+    items
 }
 
 /// Cumulative spend against each spend floor across its term.
@@ -314,10 +327,10 @@ fn spend_floor(v: &View, i: usize, fl: &FloorTimeline) -> Option<Figure> {
     let fy = f.y(fl.floor_usd);
     let _ = write!(
         s,
-        "<line class=\"floorline\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{fy:.1}\" y2=\"{fy:.1}\"/><text class=\"note\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">floor {}</text><path class=\"outside\" d=\"{outside}\"/><path class=\"inside\" d=\"{inside}\"/></svg>",
+        "<line class=\"floorline\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{fy:.1}\" y2=\"{fy:.1}\"/><text class=\"note\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"start\">floor {}</text><path class=\"outside\" d=\"{outside}\"/><path class=\"inside\" d=\"{inside}\"/></svg>",
         f.left,
         f.w - f.right,
-        f.w - f.right - 4.0,
+        f.left + 4.0,
         fy - 5.0,
         esc(&usd_short(fl.floor_usd))
     );

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::charts::Figure;
 use super::svg::{self, colour, day, esc, legend, Frame};
 use super::view::View;
+use super::CalendarWorkload;
 
 const ROW: f64 = 30.0;
 
@@ -46,78 +47,31 @@ pub fn gantt(v: &View) -> Option<Figure> {
     let mut s = svg::open("gantt", &f, "Timeline of training runs", desc);
     s.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0 L10 5 L0 10 z\" fill=\"#333\"/></marker></defs>");
     s.push_str(&svg::date_axis(&f, "date (period start)"));
-    let period = |p: usize| {
-        v.calendar
-            .periods
-            .get(p.wrapping_sub(1))
-            .and_then(|x| Some((day(&x.start)?, day(&x.end)?)))
-    };
     let mut placed: BTreeMap<&str, Run> = BTreeMap::new();
     let mut rows = Vec::new();
     for (i, w) in runs.iter().enumerate() {
-        let y = f.top + ROW * i as f64;
-        let (wa, wb) = (
-            period(w.release).map_or(first, |p| p.0),
-            w.deadline.and_then(period).map_or(last, |p| p.1),
-        );
-        let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"window\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>{}: may run {} to {}</title></rect>", f.left - 8.0, y + ROW / 2.0 + 4.0, esc(&w.id), f.x(wa), y + 6.0, f.x(wb) - f.x(wa), ROW - 12.0, esc(&w.id), esc(&v.calendar.periods.get(w.release - 1).map_or(String::new(), |p| p.start.clone())), esc(&w.deadline.and_then(|d| v.calendar.periods.get(d - 1)).map_or(String::new(), |p| p.end.clone())));
         let mut periods = ran.get(w.id.as_str()).cloned().unwrap_or_default();
         periods.sort_unstable();
         periods.dedup();
-        for &p in &periods {
-            if let Some((a, b)) = period(p) {
-                let _ = write!(s, "<rect class=\"run\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{} runs in period {p}</title></rect>", f.x(a), y + 9.0, (f.x(b) - f.x(a)).max(1.0), ROW - 18.0, colour(v.calendar.workloads.iter().position(|x| x.id == w.id).unwrap_or(0)), esc(&w.id));
-            }
-        }
-        let xd = f.x(wb);
-        let _ = write!(s, "<path class=\"deadline\" d=\"M{xd:.1} {:.1} L{xd:.1} {:.1}\"><title>{} deadline</title></path>", y + 2.0, y + ROW - 2.0, esc(&w.id));
-        let status = v.training.iter().find(|t| t.workload == w.id);
-        let finish = status.and_then(|t| t.finish_period);
-        let start = periods.first().and_then(|&p| period(p)).map_or(wa, |p| p.0);
-        let end = finish.and_then(period).map_or(wb, |p| p.1);
-        placed.insert(
-            w.id.as_str(),
-            Run {
-                row: i,
-                start,
-                finish: end,
-            },
-        );
-        rows.push(vec![
-            w.id.clone(),
-            w.kind.clone(),
-            format!("period {}", w.release),
-            w.deadline.map_or("-".into(), |d| format!("period {d}")),
-            periods
-                .first()
-                .map_or("-".into(), |p| format!("period {p}")),
-            finish.map_or(
-                if v.schedule.is_empty() {
-                    "-".into()
-                } else {
-                    "not done".into()
-                },
-                |p| format!("period {p}"),
-            ),
-            if w.after.is_empty() {
-                "-".into()
-            } else {
-                w.after.join(", ")
-            },
-        ]);
+        let (run, row) = run_row(v, &f, i, w, &periods, &mut s);
+        placed.insert(w.id.as_str(), run);
+        rows.push(row);
     }
     s.push_str(&arrows(v, &f, &placed));
     s.push_str("</svg>");
-    s.push_str(&legend(&[
-        ("window (release to deadline)".into(), "#cfe3f3", false),
-        (
+    let mut items = vec![("window (release to deadline)".to_string(), "#cfe3f3", false)];
+    if !ran.is_empty() {
+        items.push((
             "receives compute (in its colour under Chips in use)".into(),
             "#0072B2",
             false,
-        ),
-        ("deadline".into(), "#D55E00", false),
-        ("waits for (arrow from predecessor)".into(), "#333", false),
-    ]));
+        ));
+    }
+    items.push(("deadline".into(), "#D55E00", false));
+    if runs.iter().any(|w| !w.after.is_empty()) {
+        items.push(("waits for (arrow from predecessor)".into(), "#333", false));
+    }
+    s.push_str(&legend(&items));
     Some(Figure {
         id: "gantt".into(),
         caption: "Timeline of training runs".into(),
@@ -135,6 +89,87 @@ pub fn gantt(v: &View) -> Option<Figure> {
         .to_vec(),
         rows,
     })
+}
+
+/// Start and end day of period `p` (1-based).
+fn period(v: &View, p: usize) -> Option<(f64, f64)> {
+    let x = v.calendar.periods.get(p.wrapping_sub(1))?;
+    Some((day(&x.start)?, day(&x.end)?))
+}
+
+/// Draws one run's row (label, window, periods with compute, deadline); returns where it sits
+/// and its data-table row.
+fn run_row(
+    v: &View,
+    f: &Frame,
+    i: usize,
+    w: &CalendarWorkload,
+    periods: &[usize],
+    s: &mut String,
+) -> (Run, Vec<String>) {
+    let y = f.top + ROW * i as f64;
+    let (wa, wb) = (
+        period(v, w.release).map_or(f.x0, |p| p.0),
+        w.deadline.and_then(|d| period(v, d)).map_or(f.x1, |p| p.1),
+    );
+    let from = v
+        .calendar
+        .periods
+        .get(w.release - 1)
+        .map_or("", |p| p.start.as_str());
+    let to = w
+        .deadline
+        .and_then(|d| v.calendar.periods.get(d - 1))
+        .map_or("", |p| p.end.as_str());
+    let _ = write!(s, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect class=\"window\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"><title>{}: may run from {} until {}</title></rect>", f.left - 8.0, y + ROW / 2.0 + 4.0, esc(&w.id), f.x(wa), y + 6.0, f.x(wb) - f.x(wa), ROW - 12.0, esc(&w.id), esc(from), esc(to));
+    let fill = colour(
+        v.calendar
+            .workloads
+            .iter()
+            .position(|x| x.id == w.id)
+            .unwrap_or(0),
+    );
+    for &p in periods {
+        if let Some((a, b)) = period(v, p) {
+            let _ = write!(s, "<rect class=\"run\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{fill}\"><title>{} runs in period {p}</title></rect>", f.x(a), y + 9.0, (f.x(b) - f.x(a)).max(1.0), ROW - 18.0, esc(&w.id));
+        }
+    }
+    let xd = f.x(wb);
+    let _ = write!(s, "<path class=\"deadline\" d=\"M{xd:.1} {:.1} L{xd:.1} {:.1}\"><title>{} deadline</title></path>", y + 2.0, y + ROW - 2.0, esc(&w.id));
+    let finish = v
+        .training
+        .iter()
+        .find(|t| t.workload == w.id)
+        .and_then(|t| t.finish_period);
+    let run = Run {
+        row: i,
+        start: periods
+            .first()
+            .and_then(|&p| period(v, p))
+            .map_or(wa, |p| p.0),
+        finish: finish.and_then(|p| period(v, p)).map_or(wb, |p| p.1),
+    };
+    let not_done = if v.schedule.is_empty() {
+        "-"
+    } else {
+        "not done"
+    };
+    let row = vec![
+        w.id.clone(),
+        w.kind.clone(),
+        format!("period {}", w.release),
+        w.deadline.map_or("-".into(), |d| format!("period {d}")),
+        periods
+            .first()
+            .map_or("-".into(), |p| format!("period {p}")),
+        finish.map_or(not_done.into(), |p| format!("period {p}")),
+        if w.after.is_empty() {
+            "-".into()
+        } else {
+            w.after.join(", ")
+        },
+    ];
+    (run, row)
 }
 
 /// An arrow from each predecessor's finish to its successor's start.

@@ -16,7 +16,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",A
 h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:1.02em;margin:18px 0 6px}
 .sub{color:var(--muted);margin:0 0 16px}
 .kpis{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}.kpi{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:170px}.kpi b{display:block;font-size:1.35em}.kpi span{color:var(--muted);font-size:.85em}
-.bad{border-color:#D55E00;background:#fff4ec}.ok{border-color:#009E73}
+.bad{border-color:#D55E00;background:#fff4ec}.warn{border-color:#E69F00;background:#fffaf0}.alert{border:1px solid #D55E00;background:#fff4ec;border-radius:6px;padding:4px 16px;margin:16px 0}.alert h2{margin-top:8px}.ok{border-color:#009E73}
 svg.chart{width:100%;height:auto;display:block;font-size:12px;overflow:visible}
 svg text{fill:var(--fg)}svg .label{font-size:12.5px;fill:var(--muted)}svg .note{font-size:11.5px;fill:var(--muted)}
 .grid{stroke:#e6e6e6}.tick,.axisline{stroke:#888}
@@ -31,7 +31,7 @@ details{margin-top:6px;font-size:.9em}summary{cursor:pointer;color:var(--muted)}
 table{border-collapse:collapse;margin:6px 0;font-size:.92em}th,td{border-bottom:1px solid var(--line);padding:3px 10px;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 ul.items li{margin:4px 0}
 #selfcheck{display:none}
-@media print{body{max-width:none;padding:0;font-size:11pt}details{display:none}h2{break-after:avoid}.kpi{break-inside:avoid}a{color:inherit}}
+@media print{body{max-width:none;padding:0;font-size:11pt}details:not([open]){display:none}summary{display:none}nav{display:none}h2{break-after:avoid}.kpi{break-inside:avoid}a{color:inherit}}
 "#;
 
 /// Writes findings and figures the browser shows into `#selfcheck` (read by the browser test):
@@ -112,14 +112,14 @@ fn header(v: &View) -> String {
         );
     }
     out.push_str("</p><div class=\"kpis\">");
-    let bad = matches!(
-        v.status.as_str(),
-        "infeasible" | "violations" | "failed" | "time_limit_no_plan"
-    );
+    let class = match v.status.as_str() {
+        "infeasible" | "violations" | "failed" | "time_limit_no_plan" => "bad",
+        "shortfall_billed" | "time_limit" | "gap_limit" => "warn",
+        _ => "ok",
+    };
     let _ = write!(
         out,
-        "<div class=\"kpi {}\"><span>status</span><b data-check=\"status\">{}</b></div>",
-        if bad { "bad" } else { "ok" },
+        "<div class=\"kpi {class}\"><span>status</span><b data-check=\"status\">{}</b></div>",
         esc(&v.status.replace('_', " "))
     );
     if let Some(t) = v.total_cost_usd {
@@ -140,9 +140,11 @@ fn figure(f: &Figure) -> String {
         esc(&f.caption),
         f.body
     );
+    // The bill's figures are what finance reads: its table is open (and printed).
+    let open = if f.id == "bill" { " open" } else { "" };
     let _ = write!(
         out,
-        "<details><summary>Data table: {}</summary>",
+        "<details{open}><summary>Data table: {}</summary>",
         esc(&f.caption)
     );
     out.push_str(&table(&f.header, &f.rows, &f.id));
@@ -187,7 +189,7 @@ fn unmeetable(v: &View) -> String {
     if v.unmeetable.is_empty() && v.status != "infeasible" {
         return String::new();
     }
-    let mut out = String::from("<section class=\"kpi bad\"><h2>What cannot be met</h2><p>No plan keeps every hard term. The least total shortfall:</p><ul class=\"items\">");
+    let mut out = String::from("<section class=\"alert\" id=\"unmeetable\"><h2>What cannot be met</h2><p>No plan keeps every hard term. The least total shortfall:</p><ul class=\"items\">");
     for u in &v.unmeetable {
         let _ = write!(out, "<li>{}</li>", esc(&u.message));
     }
@@ -245,8 +247,9 @@ fn binding_terms(v: &View) -> String {
         .map(|t| {
             vec![
                 t.term.clone(),
-                t.shadow_price_usd
-                    .map_or("-".into(), |p| format!("${p:.4}")),
+                t.shadow_price_usd.map_or("-".into(), |p| {
+                    format!("{}${:.4}", if p < 0.0 { "-" } else { "" }, p.abs())
+                }),
                 t.unit.clone(),
             ]
         })

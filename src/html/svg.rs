@@ -65,6 +65,15 @@ pub fn usd_short(x: f64) -> String {
     format!("${v:.digits$}{suffix}")
 }
 
+/// An axis tick: whole numbers with thousands separators, others with one decimal.
+pub fn tick_num(t: f64) -> String {
+    if (t - t.round()).abs() < 1e-9 {
+        fmt_num(t.round()).trim_end_matches(".00").to_string()
+    } else {
+        format!("{t:.1}")
+    }
+}
+
 /// USD, whole dollars with thousands separators.
 pub fn usd(x: f64) -> String {
     format!("${}", fmt_num(x.round()))
@@ -150,7 +159,7 @@ pub fn ticks(max: f64, n: usize) -> Vec<f64> {
 /// Opens an accessible chart: `role="img"`, labelled by its `<title>` and `<desc>`.
 pub fn open(id: &str, f: &Frame, title: &str, desc: &str) -> String {
     format!(
-        "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        "<svg class=\"chart\" id=\"{id}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
         esc(title),
         esc(desc),
         w = f.w,
