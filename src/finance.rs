@@ -21,7 +21,7 @@ pub fn bill_text(b: &Bill) -> String {
     if !b.months.is_empty() {
         let _ = writeln!(
             out,
-            "\nBill by month (a period is billed in the month it starts in; bill.csv has every period, provider and contract):"
+            "\nBill by month (a period is billed in the month it starts in; per period, provider and contract: bill.csv from plan --out, `bill.lines` in JSON):"
         );
         let mut t = Table::new(&[
             "month",
