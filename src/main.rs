@@ -382,34 +382,16 @@ fn write_outputs(
 }
 
 fn run_report(args: &ReportArgs) -> anyhow::Result<u8> {
-    let name = args.document.display().to_string();
-    let doc = match std::fs::read(&args.document)
-        .map_err(|e| e.to_string())
-        .and_then(|b| serde_json::from_slice(&b).map_err(|e| format!("{e}")))
-    {
-        Ok(doc) => doc,
-        Err(e) => {
-            eprintln!("error: cannot read {name}: {e}; give a plan.json from `capplan plan --out DIR` or the output of `capplan check --format json`");
-            return Ok(exit::BAD_INPUT);
+    match capplan::html::write_report(&args.document, args.output.as_deref()) {
+        Ok(path) => {
+            emit(format!("wrote {}\n", path.display()).as_bytes())?;
+            Ok(exit::OK)
         }
-    };
-    let html = match capplan::html::render(&doc, &name) {
-        Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}");
-            return Ok(exit::BAD_INPUT);
+            Ok(exit::BAD_INPUT)
         }
-    };
-    let out = args.output.clone().unwrap_or_else(|| {
-        args.document
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("report.html")
-    });
-    report::write_atomic(&out, html.as_bytes())
-        .with_context(|| format!("cannot write {}", out.display()))?;
-    println!("wrote {}", out.display());
-    Ok(exit::OK)
+    }
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<u8> {

@@ -17,12 +17,42 @@ mod page;
 pub mod svg;
 pub mod view;
 
-/// A document that cannot be rendered.
+/// A document that cannot be rendered, or a page that cannot be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// The document cannot be read.
+    #[error("cannot read {0}: {1}; give a plan.json from `capplan plan --out DIR` or the output of `capplan check --format json`")]
+    Read(String, String),
     /// Not JSON, or not the shape of a plan or check document.
     #[error("{0} is not a capplan plan.json or check JSON document: {1}")]
     NotADocument(String, String),
+    /// The page cannot be written.
+    #[error("cannot write {0}: {1}")]
+    Write(String, std::io::Error),
+}
+
+/// `capplan report`: renders the document at `document` into `output` (default: `report.html`
+/// beside the document), written atomically; returns the page's path.
+pub fn write_report(
+    document: &std::path::Path,
+    output: Option<&std::path::Path>,
+) -> Result<std::path::PathBuf, ReportError> {
+    let name = document.display().to_string();
+    let doc: serde_json::Value = std::fs::read(document)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        .map_err(|e| ReportError::Read(name.clone(), e))?;
+    let html = render(&doc, &name)?;
+    let out = output.map_or_else(
+        || {
+            let dir = document.parent().unwrap_or(std::path::Path::new("."));
+            dir.join("report.html")
+        },
+        |p| p.to_path_buf(),
+    );
+    crate::report::write_atomic(&out, html.as_bytes())
+        .map_err(|e| ReportError::Write(out.display().to_string(), e))?;
+    Ok(out)
 }
 
 /// Renders a plan or check document (as written by `capplan plan --out` or `capplan check

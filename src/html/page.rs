@@ -31,7 +31,7 @@ details{margin-top:6px;font-size:.9em}summary{cursor:pointer;color:var(--muted)}
 table{border-collapse:collapse;margin:6px 0;font-size:.92em}th,td{border-bottom:1px solid var(--line);padding:3px 10px;text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 ul.items li{margin:4px 0}
 #selfcheck{display:none}
-@media print{body{max-width:none;padding:0;font-size:11pt}details:not([open]){display:none}summary{display:none}nav{display:none}h2{break-after:avoid}.kpi{break-inside:avoid}a{color:inherit}}
+@media print{body{max-width:none;padding:0 6mm;font-size:11pt}details:not([open]){display:none}summary{display:none}nav{display:none}h2{break-after:avoid}.kpi{break-inside:avoid}a{color:inherit}}
 "#;
 
 /// Writes findings and figures the browser shows into `#selfcheck` (read by the browser test):
