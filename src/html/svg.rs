@@ -8,10 +8,11 @@ use chrono::{Datelike, NaiveDate};
 use crate::format::fmt_num;
 
 /// Colours that stay apart for common colour-vision deficiencies and in greyscale print
-/// (Okabe-Ito, then Tableau).
-pub const PALETTE: [&str; 10] = [
+/// (Okabe-Ito, then Tableau 20); a scenario with more workloads than colours repeats them.
+pub const PALETTE: [&str; 20] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#7f7f7f",
-    "#8c564b", "#17becf",
+    "#8c564b", "#17becf", "#393b79", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+    "#f7b6d2", "#dbdb8d", "#9edae5", "#aec7e8",
 ];
 
 /// Colour number `i`, cycling.
