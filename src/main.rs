@@ -71,6 +71,8 @@ enum Command {
     Diff(DiffArgs),
     /// Print the JSON Schema of the scenario format, for editors (schema/scenario.schema.json).
     Schema,
+    /// Render a saved plan.json or `check --format json` document as one self-contained HTML page.
+    Report(ReportArgs),
 }
 
 #[derive(clap::Args)]
@@ -144,6 +146,15 @@ enum SweepFormat {
     Csv,
     /// One JSON document.
     Json,
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// plan.json (from `plan --out`) or the output of `check --format json`.
+    document: PathBuf,
+    /// HTML file to write [default: report.html beside the document].
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -233,7 +244,8 @@ struct PlanArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Also write schedule.csv and plan.json into this folder (created if missing).
+    /// Also write schedule.csv, bill.csv, plan.json and report.html into this folder (created if
+    /// missing).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Also write the exact program that is solved to FILE: `.mps` (free MPS) or `.lp` (CPLEX LP).
@@ -258,6 +270,7 @@ fn main() -> ExitCode {
         Command::Schema => {
             emit(capplan::scenario_schema::scenario_schema_json().as_bytes()).map(|()| exit::OK)
         }
+        Command::Report(args) => run_report(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -443,7 +456,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 const MAX_TIME_LIMIT: f64 = 1e6;
 
 /// The names `--out` writes, the document last.
-const OUT_FILES: [&str; 2] = ["schedule.csv", "plan.json"];
+const OUT_FILES: [&str; 4] = ["schedule.csv", "bill.csv", "report.html", "plan.json"];
 
 fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     let export_format = match preflight(&args) {
@@ -567,22 +580,52 @@ fn write_outputs(
     applied: &[Applied],
 ) -> anyhow::Result<()> {
     let t = Instant::now();
-    let csv = match &*outcome {
-        PlanOutcome::Planned { audit, .. } => Some(report::schedule_csv(&audit.schedule)),
-        _ => None,
+    let (csv, bill) = match &*outcome {
+        PlanOutcome::Planned { audit, .. } => (
+            Some(report::schedule_csv(&audit.schedule)),
+            Some(capplan::finance::bill_csv(&audit.bill.lines)),
+        ),
+        _ => (None, None),
     };
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     let json = report::json_pretty(&WithOverrides {
         document: report::plan_document(scenario, outcome),
         overrides: applied,
     })?;
-    let [schedule, plan] = OUT_FILES;
-    match &csv {
-        Some(csv) => output::replace_set(dir, &[(schedule, csv), (plan, &json)], &[])?,
-        None => output::replace_set(dir, &[(plan, &json)], &[schedule])?,
+    let html = capplan::html::render(&serde_json::from_slice(&json)?, "plan.json")?;
+    let [schedule, bill_file, report_file, plan] = OUT_FILES;
+    match (&csv, &bill) {
+        (Some(csv), Some(bill)) => output::replace_set(
+            dir,
+            &[
+                (schedule, csv),
+                (bill_file, bill),
+                (report_file, html.as_bytes()),
+                (plan, &json),
+            ],
+            &[],
+        )?,
+        _ => output::replace_set(
+            dir,
+            &[(report_file, html.as_bytes()), (plan, &json)],
+            &[schedule, bill_file],
+        )?,
     }
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     Ok(())
+}
+
+fn run_report(args: &ReportArgs) -> anyhow::Result<u8> {
+    match capplan::html::write_report(&args.document, args.output.as_deref()) {
+        Ok(path) => {
+            emit(format!("wrote {}\n", path.display()).as_bytes())?;
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            say(format_args!("error: {e}"));
+            Ok(exit::BAD_INPUT)
+        }
+    }
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<u8> {

@@ -9,10 +9,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::audit::{
-    AuditReport, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
+    AuditReport, Bill, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
     SpendFloorStatus, Tolerance, TrainingStatus, UtilizationStatus,
 };
 use crate::format::fmt_num;
+use crate::html::Calendar;
 use crate::model::Scenario;
 use crate::plan::{PlanOutcome, SolverInfo, Unmeetable};
 
@@ -47,6 +48,11 @@ pub struct PlanDocument<'a> {
     pub unmeetable: &'a [Unmeetable],
     /// The schedule.
     pub schedule: &'a [ScheduleRow],
+    /// The bill per period, provider and contract, by month, floors over time, discounts
+    /// (plans only).
+    pub bill: Option<&'a Bill>,
+    /// Periods, clusters and workloads: what `capplan report` draws the charts against.
+    pub calendar: Calendar,
 }
 
 /// Contract floors.
@@ -84,6 +90,8 @@ pub fn plan_document<'a>(scenario: &Scenario, outcome: &'a PlanOutcome) -> PlanD
         findings: audit.map_or(&[], |a| &a.findings),
         unmeetable,
         schedule: audit.map_or(&[], |a| &a.schedule),
+        bill: audit.map(|a| &a.bill),
+        calendar: Calendar::of(scenario),
     }
 }
 
@@ -181,6 +189,10 @@ pub struct CheckDocument<'a> {
     pub prices: &'a [ProviderPrice],
     /// The allocation, merged per (period, cluster, workload) and priced.
     pub schedule: &'a [ScheduleRow],
+    /// The bill per period, provider and contract, by month, floors over time, discounts.
+    pub bill: &'a Bill,
+    /// Periods, clusters and workloads: what `capplan report` draws the charts against.
+    pub calendar: Calendar,
 }
 
 /// Builds the JSON document for a check.
@@ -206,6 +218,8 @@ pub fn check_document<'a>(
         inference: &a.inference,
         prices: &a.prices,
         schedule: &a.schedule,
+        bill: &a.bill,
+        calendar: Calendar::of(scenario),
     }
 }
 
@@ -662,6 +676,7 @@ fn prices_section(out: &mut String, a: &AuditReport) {
         }
         out.push_str(&t.render());
     }
+    out.push_str(&crate::finance::bill_text(&a.bill));
 }
 
 /// The compliance verdict and every finding.

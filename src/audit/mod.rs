@@ -26,10 +26,14 @@ use std::collections::BTreeMap;
 use crate::allocation::Allocation;
 use crate::model::Scenario;
 
+mod bill;
 mod costs;
 mod rules;
 mod types;
 
+pub use bill::{
+    Bill, BillLine, FloorPeriod, FloorTimeline, MonthBill, MonthParts, ProviderDiscount,
+};
 pub use types::{
     AuditReport, Costs, Finding, InferenceStatus, ProviderPrice, Rule, ScheduleRow, Severity,
     SpendFloorStatus, TrainingStatus, UtilizationStatus,
@@ -93,6 +97,7 @@ pub fn audit_with(s: &Scenario, alloc: &Allocation, tolerance: Tolerance) -> Aud
     let spend_floors = a.spend_floors();
     a.total_cost();
     let prices = a.provider_prices();
+    let bill = a.bill(&utilization, &spend_floors, &prices);
     // Stable: within a rule, findings keep the order the rule found them in.
     a.findings.sort_by_key(|f| (f.severity, f.rule));
     AuditReport {
@@ -105,6 +110,7 @@ pub fn audit_with(s: &Scenario, alloc: &Allocation, tolerance: Tolerance) -> Aud
         inference,
         prices,
         schedule,
+        bill,
     }
 }
 
@@ -186,6 +192,8 @@ struct Audit<'a> {
     u: Usage,
     findings: Vec<Finding>,
     costs: Costs,
+    /// Unmet-demand penalty per workload and period, USD (for the bill).
+    unmet_penalty: Vec<Vec<f64>>,
 }
 
 impl<'a> Audit<'a> {
@@ -196,6 +204,7 @@ impl<'a> Audit<'a> {
             u: Usage::new(s, alloc, tolerance),
             findings: Vec::new(),
             costs: Costs::default(),
+            unmet_penalty: vec![vec![0.0; s.horizon.len()]; s.workloads.len()],
         }
     }
 

@@ -314,6 +314,7 @@ impl Audit<'_> {
                 // round-off the rows may carry.
                 if let Some(p) = unmet_penalty {
                     penalty += p * unmet;
+                    self.unmet_penalty[w][t] = p * unmet;
                 }
                 if unmet > slack(d, self.u.output_carried[w][t]) {
                     unmet_total += unmet;

@@ -277,6 +277,8 @@ pub struct AuditReport {
     pub prices: Vec<ProviderPrice>,
     /// The allocation, merged per (period, cluster, workload) and priced.
     pub schedule: Vec<ScheduleRow>,
+    /// The bill per period, provider and contract, with floors over time and discounts.
+    pub bill: super::Bill,
 }
 
 impl AuditReport {
