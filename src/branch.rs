@@ -81,28 +81,14 @@ pub fn branch_and_bound(
         if last_report.elapsed().as_secs_f64() >= PROGRESS_EVERY_SECONDS {
             last_report = Instant::now();
             let bound = open_bound(&stack, left_bound.min(node.bound));
-            let best = incumbent.as_ref().map(|(o, _)| *o);
-            tracing::info!(
-                nodes,
-                open = stack.len() + 1,
-                incumbent = best,
-                bound,
-                gap = best.map(|o| ((o - bound) / o.abs().max(1e-9)).max(0.0)),
-                elapsed_seconds = started.elapsed().as_secs_f64(),
-                "branch and bound progress"
-            );
+            report_progress(nodes, stack.len() + 1, &incumbent, bound, started);
         }
         if node.bound >= prune_at(&incumbent) {
             left_bound = left_bound.min(node.bound);
             continue;
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return BranchResult {
-                incumbent,
-                complete: false,
-                best_bound: open_bound(&stack, left_bound.min(node.bound)),
-                nodes,
-            };
+            return stopped(incumbent, &stack, left_bound.min(node.bound), nodes);
         }
         for (k, &j) in ints.iter().enumerate() {
             relaxed.col_lower[j] = node.lower[k];
@@ -112,14 +98,7 @@ pub fn branch_and_bound(
         let (obj, x) = match relax(&relaxed) {
             Ok(Some(solution)) => solution,
             Ok(None) => continue,
-            Err(()) => {
-                return BranchResult {
-                    incumbent,
-                    complete: false,
-                    best_bound: open_bound(&stack, left_bound.min(node.bound)),
-                    nodes,
-                };
-            }
+            Err(()) => return stopped(incumbent, &stack, left_bound.min(node.bound), nodes),
         };
         if obj >= prune_at(&incumbent) {
             left_bound = left_bound.min(obj);
@@ -140,28 +119,7 @@ pub fn branch_and_bound(
                 }
                 incumbent = Some((obj, x));
             }
-            Some((k, value, _)) => {
-                let mut down = Node {
-                    lower: node.lower.clone(),
-                    upper: node.upper.clone(),
-                    bound: obj,
-                };
-                down.upper[k] = value.floor();
-                let mut up = Node {
-                    lower: node.lower,
-                    upper: node.upper,
-                    bound: obj,
-                };
-                up.lower[k] = value.ceil();
-                // Explore the side nearer the relaxation's value first.
-                if value - value.floor() < 0.5 {
-                    stack.push(up);
-                    stack.push(down);
-                } else {
-                    stack.push(down);
-                    stack.push(up);
-                }
-            }
+            Some((k, value, _)) => push_children(&mut stack, node, k, value, obj),
         }
     }
     BranchResult {
@@ -171,6 +129,67 @@ pub fn branch_and_bound(
             .map_or(f64::INFINITY, |(o, _)| left_bound.min(*o)),
         incumbent,
         nodes,
+    }
+}
+
+/// Logs the search's progress: nodes solved, nodes open, incumbent, bound and gap.
+fn report_progress(
+    nodes: usize,
+    open: usize,
+    incumbent: &Option<(f64, Vec<f64>)>,
+    bound: f64,
+    started: Instant,
+) {
+    let best = incumbent.as_ref().map(|(o, _)| *o);
+    tracing::info!(
+        nodes,
+        open,
+        incumbent = best,
+        bound,
+        gap = best.map(|o| ((o - bound) / o.abs().max(1e-9)).max(0.0)),
+        elapsed_seconds = started.elapsed().as_secs_f64(),
+        "branch and bound progress"
+    );
+}
+
+/// The result of a search stopped by the clock or a failed relaxation at a node of bound
+/// `node_bound`, with `stack` still open.
+fn stopped(
+    incumbent: Option<(f64, Vec<f64>)>,
+    stack: &[Node],
+    node_bound: f64,
+    nodes: usize,
+) -> BranchResult {
+    BranchResult {
+        incumbent,
+        complete: false,
+        best_bound: open_bound(stack, node_bound),
+        nodes,
+    }
+}
+
+/// Splits `node` on its `k`-th integer column at the fractional `value` into a "down" and an
+/// "up" child of bound `obj`, and pushes both onto `stack`.
+fn push_children(stack: &mut Vec<Node>, node: Node, k: usize, value: f64, obj: f64) {
+    let mut down = Node {
+        lower: node.lower.clone(),
+        upper: node.upper.clone(),
+        bound: obj,
+    };
+    down.upper[k] = value.floor();
+    let mut up = Node {
+        lower: node.lower,
+        upper: node.upper,
+        bound: obj,
+    };
+    up.lower[k] = value.ceil();
+    // Explore the side nearer the relaxation's value first.
+    if value - value.floor() < 0.5 {
+        stack.push(up);
+        stack.push(down);
+    } else {
+        stack.push(down);
+        stack.push(up);
     }
 }
 

@@ -131,7 +131,19 @@ fn mps(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
         "* objective constant {} (thousands of USD) = minus the RHS of {OBJECTIVE}",
         num(lp.obj_offset)
     );
-    out.push_str("NAME capplan\nOBJSENSE\n    MIN\nROWS\n");
+    out.push_str("NAME capplan\nOBJSENSE\n    MIN\n");
+    mps_rows(&mut out, lp, rows);
+    mps_columns(&mut out, lp, cols, rows);
+    mps_rhs(&mut out, lp, rows);
+    mps_ranges(&mut out, lp, rows);
+    mps_bounds(&mut out, lp, cols);
+    out.push_str("ENDATA\n");
+    out
+}
+
+/// The ROWS section: the objective, then each row's kind (E, G, L or free N) and name.
+fn mps_rows(out: &mut String, lp: &LinearProgram, rows: &[String]) {
+    out.push_str("ROWS\n");
     let _ = writeln!(out, " N  {OBJECTIVE}");
     for (r, name) in rows.iter().enumerate() {
         let (lo, hi) = (lp.row_lower[r], lp.row_upper[r]);
@@ -146,6 +158,11 @@ fn mps(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
         };
         let _ = writeln!(out, " {kind}  {name}");
     }
+}
+
+/// The COLUMNS section: each column's objective and row entries, integer columns between
+/// markers.
+fn mps_columns(out: &mut String, lp: &LinearProgram, cols: &[String], rows: &[String]) {
     out.push_str("COLUMNS\n");
     let columns = by_column(lp);
     let mut in_integers = false;
@@ -166,6 +183,11 @@ fn mps(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
     if in_integers {
         out.push_str("    MARKER  'MARKER'  'INTEND'\n");
     }
+}
+
+/// The RHS section: minus the objective constant, and each row's finite nonzero side (the lower
+/// one when both are finite).
+fn mps_rhs(out: &mut String, lp: &LinearProgram, rows: &[String]) {
     out.push_str("RHS\n");
     if lp.obj_offset != 0.0 {
         let _ = writeln!(out, "    RHS  {OBJECTIVE}  {}", num(-lp.obj_offset));
@@ -177,6 +199,10 @@ fn mps(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
             let _ = writeln!(out, "    RHS  {name}  {}", num(rhs));
         }
     }
+}
+
+/// The RANGES section, only when some row has two different finite sides.
+fn mps_ranges(out: &mut String, lp: &LinearProgram, rows: &[String]) {
     let ranged: Vec<usize> = (0..rows.len())
         .filter(|&r| {
             let (lo, hi) = (lp.row_lower[r], lp.row_upper[r]);
@@ -191,6 +217,11 @@ fn mps(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
             let _ = writeln!(out, "    RNG  {}  {}", rows[r], num(width));
         }
     }
+}
+
+/// The BOUNDS section: fixed, free, minus-infinity, nonzero lower and finite upper bounds, and
+/// plus-infinity on integer columns.
+fn mps_bounds(out: &mut String, lp: &LinearProgram, cols: &[String]) {
     out.push_str("BOUNDS\n");
     for (j, name) in cols.iter().enumerate() {
         let (lo, hi) = (lp.col_lower[j], lp.col_upper[j]);
@@ -214,8 +245,6 @@ fn mps(lp: &LinearProgram, cols: &[String], rows: &[String]) -> String {
             let _ = writeln!(out, " PL BND  {name}");
         }
     }
-    out.push_str("ENDATA\n");
-    out
 }
 
 /// Terms per line in LP files (CPLEX reads lines of up to 255 characters... and more, but

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::audit::{audit, slack, AuditReport};
 use crate::format::fmt_num;
 use crate::formulation::{ColKey, Formulation};
-use crate::model::{ClusterId, Demand, Scenario};
+use crate::model::{ClusterId, ContractId, Demand, Scenario, WorkloadId};
 use crate::solver::{self, Algorithm, Backend, SolveOptions, SolveStatus, SolverError};
 
 /// Seconds spent in each phase.
@@ -325,126 +325,155 @@ fn explain_infeasible(
     let mut out: Vec<Unmeetable> = Vec::new();
     for (key, fraction) in elastic.gaps(&x) {
         match key {
-            ColKey::WorkGap(w) => {
-                let wl = &s.workloads[w.0];
-                let work = wl.work_pflop().unwrap_or(0.0);
-                let short = fraction * work;
-                let bottleneck = bottlenecks(
-                    s,
-                    wl.earliest_start..=wl.latest_finish,
-                    |c| elastic.may_run_on(w, ClusterId(c)),
-                    &full,
-                );
-                out.push(Unmeetable {
-                    kind: "work".into(),
-                    workload: Some(wl.id.clone()),
-                    cluster: None,
-                    contract: None,
-                    periods: vec![wl.deadline + 1],
-                    amount: short,
-                    unit: "PFLOP".into(),
-                    message: format!(
-                        "training \"{}\" cannot get {} of its {} PFLOP ({:.1}%) done by period {}{bottleneck}",
-                        wl.id,
-                        fmt_num(short),
-                        fmt_num(work),
-                        100.0 * fraction,
-                        wl.latest_finish + 1
-                    ),
-                });
-            }
-            ColKey::DemandGap(w, t) => {
-                let wl = &s.workloads[w.0];
-                let Demand::Inference { demand, unit, .. } = &wl.demand else {
-                    continue;
-                };
-                let short = fraction * demand[t];
-                match out
-                    .iter_mut()
-                    .find(|u| u.kind == "demand" && u.workload.as_deref() == Some(wl.id.as_str()))
-                {
-                    Some(u) => {
-                        u.periods.push(t + 1);
-                        u.amount += short;
-                    }
-                    None => out.push(Unmeetable {
-                        kind: "demand".into(),
-                        workload: Some(wl.id.clone()),
-                        cluster: None,
-                        contract: None,
-                        periods: vec![t + 1],
-                        amount: short,
-                        unit: unit.clone(),
-                        message: String::new(),
-                    }),
-                }
-            }
-            ColKey::UtilGap(k, j, t) => {
-                let contract = &s.contracts[k.0];
-                let floor = &contract.utilization_floors[j];
-                let cl = &s.clusters[floor.cluster.0];
-                let short = fraction * floor.min_fraction * cl.capacity[t];
-                match out.iter_mut().find(|u| {
-                    u.kind == "utilization_floor" && u.cluster.as_deref() == Some(cl.id.as_str())
-                }) {
-                    Some(u) => {
-                        u.periods.push(t + 1);
-                        u.amount += short;
-                    }
-                    None => out.push(Unmeetable {
-                        kind: "utilization_floor".into(),
-                        workload: None,
-                        cluster: Some(cl.id.clone()),
-                        contract: Some(contract.id.clone()),
-                        periods: vec![t + 1],
-                        amount: short,
-                        unit: "chip-hours".into(),
-                        message: format!("{:.1}%", 100.0 * floor.min_fraction),
-                    }),
-                }
-            }
+            ColKey::WorkGap(w) => out.push(work_gap(&elastic, w, fraction, &full)),
+            ColKey::DemandGap(w, t) => demand_gap(s, &mut out, w, t, fraction),
+            ColKey::UtilGap(k, j, t) => utilization_gap(s, &mut out, k, j, t, fraction),
             _ => {}
         }
     }
     for u in &mut out {
-        let periods = u
-            .periods
-            .iter()
-            .map(|p| p.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        match u.kind.as_str() {
-            "demand" => {
-                let w = s
-                    .workload_by_id(u.workload.as_deref().unwrap_or(""))
-                    .expect("named from the scenario");
-                let wl = &s.workloads[w.0];
-                let bottleneck = bottlenecks(
-                    s,
-                    u.periods.iter().map(|p| p - 1),
-                    |c| elastic.may_run_on(w, ClusterId(c)),
-                    &full,
-                );
-                u.message = format!(
-                    "must-serve \"{}\" cannot be served {} {} in period(s) {periods}{bottleneck}",
-                    wl.id,
-                    fmt_num(u.amount),
-                    u.unit
-                );
-            }
-            "utilization_floor" => {
-                u.message = format!(
-                    "the hard {} utilization floor on \"{}\" (contract \"{}\") cannot be met: {} chip-hours of work short in period(s) {periods}",
-                    u.message,
-                    u.cluster.as_deref().unwrap_or(""),
-                    u.contract.as_deref().unwrap_or(""),
-                    fmt_num(u.amount)
-                );
-            }
-            _ => {}
-        }
+        describe(&elastic, u, &full);
     }
     Ok(out)
+}
+
+/// What a training workload's work gap leaves undone.
+fn work_gap(
+    elastic: &Formulation,
+    w: WorkloadId,
+    fraction: f64,
+    full: &impl Fn(usize, usize) -> bool,
+) -> Unmeetable {
+    let s = elastic.scenario;
+    let wl = &s.workloads[w.0];
+    let work = wl.work_pflop().unwrap_or(0.0);
+    let short = fraction * work;
+    let bottleneck = bottlenecks(
+        s,
+        wl.earliest_start..=wl.latest_finish,
+        |c| elastic.may_run_on(w, ClusterId(c)),
+        full,
+    );
+    Unmeetable {
+        kind: "work".into(),
+        workload: Some(wl.id.clone()),
+        cluster: None,
+        contract: None,
+        periods: vec![wl.deadline + 1],
+        amount: short,
+        unit: "PFLOP".into(),
+        message: format!(
+            "training \"{}\" cannot get {} of its {} PFLOP ({:.1}%) done by period {}{bottleneck}",
+            wl.id,
+            fmt_num(short),
+            fmt_num(work),
+            100.0 * fraction,
+            wl.latest_finish + 1
+        ),
+    }
+}
+
+/// Adds an inference workload's demand gap in period `t` to its entry in `out`.
+fn demand_gap(s: &Scenario, out: &mut Vec<Unmeetable>, w: WorkloadId, t: usize, fraction: f64) {
+    let wl = &s.workloads[w.0];
+    let Demand::Inference { demand, unit, .. } = &wl.demand else {
+        return;
+    };
+    let short = fraction * demand[t];
+    match out
+        .iter_mut()
+        .find(|u| u.kind == "demand" && u.workload.as_deref() == Some(wl.id.as_str()))
+    {
+        Some(u) => {
+            u.periods.push(t + 1);
+            u.amount += short;
+        }
+        None => out.push(Unmeetable {
+            kind: "demand".into(),
+            workload: Some(wl.id.clone()),
+            cluster: None,
+            contract: None,
+            periods: vec![t + 1],
+            amount: short,
+            unit: unit.clone(),
+            message: String::new(),
+        }),
+    }
+}
+
+/// Adds a hard utilization floor's gap in period `t` to its entry in `out`.
+fn utilization_gap(
+    s: &Scenario,
+    out: &mut Vec<Unmeetable>,
+    k: ContractId,
+    j: usize,
+    t: usize,
+    fraction: f64,
+) {
+    let contract = &s.contracts[k.0];
+    let floor = &contract.utilization_floors[j];
+    let cl = &s.clusters[floor.cluster.0];
+    let short = fraction * floor.min_fraction * cl.capacity[t];
+    match out
+        .iter_mut()
+        .find(|u| u.kind == "utilization_floor" && u.cluster.as_deref() == Some(cl.id.as_str()))
+    {
+        Some(u) => {
+            u.periods.push(t + 1);
+            u.amount += short;
+        }
+        None => out.push(Unmeetable {
+            kind: "utilization_floor".into(),
+            workload: None,
+            cluster: Some(cl.id.clone()),
+            contract: Some(contract.id.clone()),
+            periods: vec![t + 1],
+            amount: short,
+            unit: "chip-hours".into(),
+            message: format!("{:.1}%", 100.0 * floor.min_fraction),
+        }),
+    }
+}
+
+/// Writes the message of a demand or utilization-floor entry once all its periods are in.
+fn describe(elastic: &Formulation, u: &mut Unmeetable, full: &impl Fn(usize, usize) -> bool) {
+    let s = elastic.scenario;
+    let periods = u
+        .periods
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match u.kind.as_str() {
+        "demand" => {
+            let w = s
+                .workload_by_id(u.workload.as_deref().unwrap_or(""))
+                .expect("named from the scenario");
+            let wl = &s.workloads[w.0];
+            let bottleneck = bottlenecks(
+                s,
+                u.periods.iter().map(|p| p - 1),
+                |c| elastic.may_run_on(w, ClusterId(c)),
+                full,
+            );
+            u.message = format!(
+                "must-serve \"{}\" cannot be served {} {} in period(s) {periods}{bottleneck}",
+                wl.id,
+                fmt_num(u.amount),
+                u.unit
+            );
+        }
+        "utilization_floor" => {
+            u.message = format!(
+                "the hard {} utilization floor on \"{}\" (contract \"{}\") cannot be met: {} chip-hours of work short in period(s) {periods}",
+                u.message,
+                u.cluster.as_deref().unwrap_or(""),
+                u.contract.as_deref().unwrap_or(""),
+                fmt_num(u.amount)
+            );
+        }
+        _ => {}
+    }
 }
 
 /// `; the clusters it may use are fully booked: "a" (period 1, 2)` for the clusters a workload may use that are

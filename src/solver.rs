@@ -644,15 +644,8 @@ fn solve_highs(
     cols: &[Variable],
     opts: &SolveOptions,
 ) -> SolveResult {
-    use highs::HighsModelStatus as H;
     let has_integers = vars.iter_variables_with_def().any(|(_, d)| d.is_integer());
-    let algorithm = match (opts.algorithm, has_integers) {
-        (_, true) => "branch and cut",
-        // Measured on generated fleets of 148k and 1M variables (README, scaling table): HiGHS's
-        // dual simplex beat its interior point by 2.5x and 1.3x.
-        (Algorithm::Simplex | Algorithm::Auto, false) => "dual simplex",
-        (Algorithm::Ipm, false) => "interior point",
-    };
+    let algorithm = highs_algorithm(opts.algorithm, has_integers);
     let load = Instant::now();
     let mut problem = vars.minimise(objective).using(good_lp::highs);
     for c in rows {
@@ -662,6 +655,46 @@ fn solve_highs(
         Ok(m) => m,
         Err(e) => return from_error(Backend::Highs, algorithm, e),
     };
+    set_highs_options(&mut model, opts, has_integers);
+    let load_seconds = load.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let solved = match model.try_solve() {
+        Ok(s) => s,
+        Err(e) => {
+            let mut r = result(Backend::Highs, algorithm, SolveStatus::Failed);
+            r.message = Some(format!("HiGHS error: {e:?}"));
+            return r;
+        }
+    };
+    let solve_seconds = started.elapsed().as_secs_f64();
+    let gap = if has_integers {
+        Some(solved.mip_gap()).filter(|g| g.is_finite())
+    } else {
+        Some(0.0)
+    };
+    let status = highs_status(solved.status(), gap);
+    let mut r = result(Backend::Highs, algorithm, status);
+    r.load_seconds = load_seconds;
+    r.solve_seconds = solve_seconds;
+    read_highs_solution(&mut r, &solved, cols.len(), gap);
+    r
+}
+
+/// The algorithm HiGHS runs: branch and cut with integers, else the one asked for.
+#[cfg(feature = "highs")]
+fn highs_algorithm(asked: Algorithm, has_integers: bool) -> &'static str {
+    match (asked, has_integers) {
+        (_, true) => "branch and cut",
+        // Measured on generated fleets of 148k and 1M variables (README, scaling table): HiGHS's
+        // dual simplex beat its interior point by 2.5x and 1.3x.
+        (Algorithm::Simplex | Algorithm::Auto, false) => "dual simplex",
+        (Algorithm::Ipm, false) => "interior point",
+    }
+}
+
+/// Passes the options (log, LP algorithm, limits, threads) on to HiGHS.
+#[cfg(feature = "highs")]
+fn set_highs_options(model: &mut highs::Model, opts: &SolveOptions, has_integers: bool) {
     if opts.verbose {
         // HiGHS logs to stdout, which belongs to the report: send its log to stderr instead.
         model.set_option("output_flag", true);
@@ -687,23 +720,13 @@ fn solve_highs(
     if let Some(n) = opts.threads {
         model.set_option("threads", n as i32);
     }
-    let load_seconds = load.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let solved = match model.try_solve() {
-        Ok(s) => s,
-        Err(e) => {
-            let mut r = result(Backend::Highs, algorithm, SolveStatus::Failed);
-            r.message = Some(format!("HiGHS error: {e:?}"));
-            return r;
-        }
-    };
-    let solve_seconds = started.elapsed().as_secs_f64();
-    let gap = if has_integers {
-        Some(solved.mip_gap()).filter(|g| g.is_finite())
-    } else {
-        Some(0.0)
-    };
-    let status = match solved.status() {
+}
+
+/// Our status for HiGHS's: optimal within a positive `gap` is a gap-limit stop.
+#[cfg(feature = "highs")]
+fn highs_status(status: highs::HighsModelStatus, gap: Option<f64>) -> SolveStatus {
+    use highs::HighsModelStatus as H;
+    match status {
         H::Optimal => {
             if gap.is_some_and(|g| g > 0.0) {
                 SolveStatus::GapLimit
@@ -718,16 +741,25 @@ fn solve_highs(
         | H::ReachedInterrupt
         | H::ReachedMemoryLimit => SolveStatus::TimeLimit,
         _ => SolveStatus::Failed,
-    };
-    let mut r = result(Backend::Highs, algorithm, status);
-    r.load_seconds = load_seconds;
-    r.solve_seconds = solve_seconds;
+    }
+}
+
+/// Puts HiGHS's values of the first `n_cols` columns and its gap into `r`, or says why there is
+/// no plan.
+#[cfg(feature = "highs")]
+fn read_highs_solution(
+    r: &mut SolveResult,
+    solved: &highs::SolvedModel,
+    n_cols: usize,
+    gap: Option<f64>,
+) {
+    let status = r.status;
     if status.has_plan() {
         if solved.primal_solution_status() == highs::HighsSolutionStatus::Feasible {
             let values = solved.get_solution();
             let columns = values.columns();
             // good_lp adds columns in variable order.
-            r.x = Some(columns[..cols.len()].to_vec());
+            r.x = Some(columns[..n_cols].to_vec());
             r.gap = if status == SolveStatus::Optimal {
                 Some(0.0)
             } else {
@@ -743,7 +775,6 @@ fn solve_highs(
     } else if status == SolveStatus::Failed {
         r.message = Some(format!("HiGHS ended with status {:?}", solved.status()));
     }
-    r
 }
 
 #[cfg(not(feature = "highs"))]
