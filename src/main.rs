@@ -453,7 +453,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// The longest `--time-limit`, seconds. Longer limits are refused rather than capped: a limit
 /// is a promise about when the run ends, and the deadline must fit an `Instant` on every
 /// platform (`1e19` seconds overflows one).
-const MAX_TIME_LIMIT: f64 = 1e6;
+const MAX_TIME_LIMIT: f64 = capplan::solver::MAX_TIME_LIMIT_SECONDS;
 
 /// The names `--out` writes, the document last.
 const OUT_FILES: [&str; 4] = ["schedule.csv", "bill.csv", "report.html", "plan.json"];

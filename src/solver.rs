@@ -15,6 +15,9 @@ use serde::Serialize;
 
 use crate::lp::LinearProgram;
 
+/// The longest time limit [`solve`] takes (about 11.6 days); the command line says the same.
+pub const MAX_TIME_LIMIT_SECONDS: f64 = 1e6;
+
 /// A solver backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -176,16 +179,17 @@ pub fn solve(
         return Err(SolverError::IntegersUnsupported);
     }
     if let Some(g) = opts.mip_gap {
-        if !(g.is_finite() && g >= 0.0) {
+        if !(0.0..=1.0).contains(&g) {
             return Err(SolverError::BadOption(format!(
-                "--mip-gap {g}: give a fraction of 0 or more (0.01 = 1%)"
+                "--mip-gap {g}: give a fraction from 0 to 1 (0.01 = 1%)"
             )));
         }
     }
     if let Some(t) = opts.time_limit {
-        if !(t.is_finite() && t > 0.0) {
+        // A deadline is an `Instant` plus the limit: beyond about 1e19 s that overflows.
+        if !(t > 0.0 && t <= MAX_TIME_LIMIT_SECONDS) {
             return Err(SolverError::BadOption(format!(
-                "--time-limit {t}: give a positive number of seconds"
+                "--time-limit {t}: give a positive number of seconds, at most {MAX_TIME_LIMIT_SECONDS:e}"
             )));
         }
     }

@@ -360,3 +360,22 @@ fn a_spend_floor_of_1e13_is_billed_never_infeasible() {
         );
     }
 }
+
+#[test]
+fn the_library_refuses_limits_that_would_overflow_instead_of_panicking() {
+    // The command line refuses these before planning; a library caller gets the same answer
+    // from `solver::solve` rather than a `Duration` overflow or an f32 of infinity.
+    let s = load(&data("tiny-predecessor.toml"));
+    let f = capplan::formulation::Formulation::build(&s, false);
+    for (time_limit, mip_gap) in [(Some(1e300), None), (Some(1e19), None), (None, Some(1e39))] {
+        let opts = SolveOptions {
+            time_limit,
+            mip_gap,
+            ..SolveOptions::default()
+        };
+        match capplan::solver::solve(&f.lp, Backend::Microlp, &opts) {
+            Err(capplan::solver::SolverError::BadOption(m)) => assert!(m.contains("give"), "{m}"),
+            other => panic!("{time_limit:?} {mip_gap:?}: {:?}", other.map(|r| r.status)),
+        }
+    }
+}
