@@ -265,6 +265,23 @@ pub struct CostParts {
     pub revenue_share_usd: f64,
 }
 
+impl CostParts {
+    /// The parts after the point's values in every output, in column order: total, usage,
+    /// reserved, idle, spend shortfall, utilization penalty, unmet penalty, revenue share.
+    pub fn in_order(&self) -> [f64; 8] {
+        [
+            self.total_usd,
+            self.usage_usd,
+            self.reserved_usd,
+            self.reserved_idle_usd,
+            self.spend_shortfall_usd,
+            self.utilization_penalty_usd,
+            self.unmet_penalty_usd,
+            self.revenue_share_usd,
+        ]
+    }
+}
+
 /// A spend floor left short at a point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FloorShort {

@@ -102,19 +102,7 @@ impl SweepDocument {
             cells.extend(r.values.iter().cloned());
             cells.push(r.status.clone());
             match &r.costs {
-                Some(c) => cells.extend(
-                    [
-                        c.total_usd,
-                        c.usage_usd,
-                        c.reserved_usd,
-                        c.reserved_idle_usd,
-                        c.spend_shortfall_usd,
-                        c.utilization_penalty_usd,
-                        c.unmet_penalty_usd,
-                        c.revenue_share_usd,
-                    ]
-                    .map(|x| format!("${}", fmt_num(x))),
-                ),
+                Some(c) => cells.extend(c.in_order().map(|x| format!("${}", fmt_num(x)))),
                 None => cells.extend(std::iter::repeat_n("-".to_string(), 8)),
             }
             cells.push(floors_short_text(r));
@@ -160,17 +148,8 @@ fn csv_record(r: &Row) -> Vec<String> {
     rec.push(r.status.clone());
     match &r.costs {
         Some(c) => rec.extend(
-            [
-                c.total_usd,
-                c.usage_usd,
-                c.reserved_usd,
-                c.reserved_idle_usd,
-                c.spend_shortfall_usd,
-                c.utilization_penalty_usd,
-                c.unmet_penalty_usd,
-                c.revenue_share_usd,
-            ]
-            .map(|x| crate::report::round_sig(x).to_string()),
+            c.in_order()
+                .map(|x| crate::report::round_sig(x).to_string()),
         ),
         None => rec.extend(std::iter::repeat_n(String::new(), 8)),
     }

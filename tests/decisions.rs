@@ -6,27 +6,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde::Deserialize;
 
 const TUTORIAL: &str = "models/tutorial.toml";
 
-fn capplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_capplan"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("the binary runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{capplan, code, stderr};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

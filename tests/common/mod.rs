@@ -94,3 +94,22 @@ pub fn chip_hours(a: &AuditReport, workload: &str, cluster: Option<&str>) -> f64
         .map(|r| r.chip_hours)
         .sum()
 }
+
+/// Runs the `capplan` binary with `args` from the repository root.
+pub fn capplan(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_capplan"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+/// The exit code of a finished run.
+pub fn code(o: &std::process::Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+/// What a run printed on stderr.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
