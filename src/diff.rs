@@ -22,19 +22,16 @@ struct PlanDoc {
     status: String,
     total_cost_usd: Option<f64>,
     costs: Option<BTreeMap<String, serde_json::Value>>,
-    contracts: Option<ContractsDoc>,
+    #[serde(default)]
+    spend_floors: Vec<FloorDoc>,
+    #[serde(default)]
+    utilization: Vec<UtilizationDoc>,
     #[serde(default)]
     training: Vec<TrainingDoc>,
     #[serde(default)]
     schedule: Vec<ScheduleDoc>,
     #[serde(default)]
     overrides: Vec<OverrideDoc>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct ContractsDoc {
-    spend_floors: Vec<FloorDoc>,
-    utilization: Vec<UtilizationDoc>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,12 +180,18 @@ fn read(path: &Path) -> Result<(PathBuf, PlanDoc), DiffError> {
     let file = plan_file(path);
     let text = std::fs::read_to_string(&file)
         .map_err(|e| DiffError(format!("{}: cannot read: {e}", file.display())))?;
-    let doc = serde_json::from_str(&text).map_err(|e| {
+    let not_a_plan = |e: serde_json::Error| {
         DiffError(format!(
             "{}: not a plan document (`capplan plan --format json` or --out's plan.json): {e}",
             file.display()
         ))
-    })?;
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(not_a_plan)?;
+    if value.is_object() {
+        crate::report::read_format_version(&value, &file.display().to_string())
+            .map_err(DiffError)?;
+    }
+    let doc = PlanDoc::deserialize(&value).map_err(not_a_plan)?;
     Ok((file, doc))
 }
 
@@ -299,15 +302,12 @@ fn chip_hours(a: &PlanDoc, b: &PlanDoc) -> Vec<CellChange> {
 fn floors(a: &PlanDoc, b: &PlanDoc) -> Vec<FloorChange> {
     type Pair<'a> = (Option<&'a FloorDoc>, Option<&'a FloorDoc>);
     let mut all: BTreeMap<(String, String), Pair> = BTreeMap::new();
-    fn list(d: &PlanDoc) -> &[FloorDoc] {
-        d.contracts.as_ref().map_or(&[], |c| &c.spend_floors)
-    }
-    for f in list(a) {
+    for f in &a.spend_floors {
         all.entry((f.contract.clone(), f.name.clone()))
             .or_default()
             .0 = Some(f);
     }
-    for f in list(b) {
+    for f in &b.spend_floors {
         all.entry((f.contract.clone(), f.name.clone()))
             .or_default()
             .1 = Some(f);
@@ -334,13 +334,10 @@ fn floors(a: &PlanDoc, b: &PlanDoc) -> Vec<FloorChange> {
 
 fn utilization(a: &PlanDoc, b: &PlanDoc) -> Vec<UtilizationChange> {
     let mut all: BTreeMap<(String, usize), (Option<f64>, Option<f64>)> = BTreeMap::new();
-    fn list(d: &PlanDoc) -> &[UtilizationDoc] {
-        d.contracts.as_ref().map_or(&[], |c| &c.utilization)
-    }
-    for u in list(a) {
+    for u in &a.utilization {
         all.entry((u.cluster.clone(), u.period)).or_default().0 = Some(u.fraction);
     }
-    for u in list(b) {
+    for u in &b.utilization {
         all.entry((u.cluster.clone(), u.period)).or_default().1 = Some(u.fraction);
     }
     all.into_iter()

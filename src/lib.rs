@@ -61,6 +61,7 @@ pub mod html;
 pub mod lp;
 pub mod model;
 pub mod output;
+pub mod output_schema;
 pub mod overrides;
 pub mod plan;
 pub mod report;

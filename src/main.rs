@@ -10,7 +10,7 @@ use capplan::export::{self, ExportFormat};
 use capplan::generate::{generate, GenerateError, GenerateOptions};
 use capplan::model::Scenario;
 use capplan::output::{self, OutputError};
-use capplan::overrides::{self, Applied, Override, WithOverrides};
+use capplan::overrides::{self, Applied, Override};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
@@ -69,8 +69,14 @@ enum Command {
     /// What changed between two plans (plan.json files or --out folders). Exit 0 when they are
     /// the same, 1 when they differ (like `diff`), 2 when one cannot be read.
     Diff(DiffArgs),
-    /// Print the JSON Schema of the scenario format, for editors (schema/scenario.schema.json).
-    Schema,
+    /// Print the JSON Schema of the scenario format, for editors (schema/scenario.schema.json),
+    /// or with --output that of plan and check JSON documents (schema/plan-output.schema.json).
+    Schema {
+        /// Print the schema of `plan --format json` / plan.json and `check --format json`
+        /// instead.
+        #[arg(long)]
+        output: bool,
+    },
     /// Render a saved plan.json or `check --format json` document as one self-contained HTML page.
     Report(ReportArgs),
 }
@@ -267,8 +273,11 @@ fn main() -> ExitCode {
         Command::Generate(args) => run_generate(&args),
         Command::Sweep(args) => run_sweep(args, cli.verbose),
         Command::Diff(args) => run_diff(&args),
-        Command::Schema => {
+        Command::Schema { output: false } => {
             emit(capplan::scenario_schema::scenario_schema_json().as_bytes()).map(|()| exit::OK)
+        }
+        Command::Schema { output: true } => {
+            emit(capplan::output_schema::output_schema_json().as_bytes()).map(|()| exit::OK)
         }
         Command::Report(args) => run_report(&args),
     };
@@ -518,10 +527,9 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         Format::Table => emit(
             overrides::annotate_text(&report::plan_text(&scenario, &outcome), &applied).as_bytes(),
         )?,
-        Format::Json => emit(&report::json_pretty(&WithOverrides {
-            document: report::plan_document(&scenario, &outcome),
-            overrides: &applied,
-        })?)?,
+        Format::Json => emit(&report::json_pretty(&report::plan_document(
+            &scenario, &outcome, &applied,
+        ))?)?,
     }
     Ok(match outcome {
         PlanOutcome::Planned { .. } => exit::OK,
@@ -588,10 +596,7 @@ fn write_outputs(
         _ => (None, None),
     };
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
-    let json = report::json_pretty(&WithOverrides {
-        document: report::plan_document(scenario, outcome),
-        overrides: applied,
-    })?;
+    let json = report::json_pretty(&report::plan_document(scenario, outcome, applied))?;
     let html = capplan::html::render(&serde_json::from_slice(&json)?, "plan.json")?;
     let [schedule, bill_file, report_file, plan] = OUT_FILES;
     match (&csv, &bill) {
@@ -654,10 +659,12 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
             )
             .as_bytes(),
         )?,
-        CheckFormat::Json => emit(&report::json_pretty(&WithOverrides {
-            document: report::check_document(&scenario, &args.allocation, &audit),
-            overrides: &applied,
-        })?)?,
+        CheckFormat::Json => emit(&report::json_pretty(&report::check_document(
+            &scenario,
+            &args.allocation,
+            &audit,
+            &applied,
+        ))?)?,
         CheckFormat::Csv => emit(&report::findings_csv(&audit.findings))?,
     }
     let failed = audit.violations() > 0 || (args.fail_on_shortfall && audit.shortfalls() > 0);

@@ -50,7 +50,8 @@ pub struct Override {
 }
 
 /// An override that was applied: what the field held before and after.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Applied {
     /// The argument as typed.
     pub set: String,
@@ -682,16 +683,6 @@ fn relative(v: &Value, op: Op, x: f64) -> Result<Value, String> {
         }
         other => return Err(format!("a {}", other.type_name())),
     })
-}
-
-/// A JSON document with the overrides applied added as `overrides` (empty without `--set`).
-#[derive(Debug, Serialize)]
-pub struct WithOverrides<'a, T: Serialize> {
-    /// The document.
-    #[serde(flatten)]
-    pub document: T,
-    /// The overrides applied, in order.
-    pub overrides: &'a [Applied],
 }
 
 /// The line a table report gets for the overrides applied (empty without `--set`).

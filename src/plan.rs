@@ -14,7 +14,8 @@ use crate::model::{ClusterId, ContractId, Demand, Scenario, WorkloadId};
 use crate::solver::{self, Algorithm, Backend, SolveOptions, SolveStatus, SolverError};
 
 /// Seconds spent in each phase.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Timings {
     /// Reading and validating the scenario.
     pub load_seconds: f64,
@@ -33,7 +34,8 @@ pub struct Timings {
 }
 
 /// What was solved and how.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SolverInfo {
     /// Backend.
     pub backend: Backend,
@@ -60,7 +62,8 @@ pub struct SolverInfo {
 }
 
 /// Something an infeasible scenario cannot meet, found by the least-violation program.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Unmeetable {
     /// `work`, `demand` or `utilization_floor`.
     pub kind: String,

@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::audit::{
@@ -15,88 +16,179 @@ use crate::audit::{
 use crate::format::fmt_num;
 use crate::html::Calendar;
 use crate::model::Scenario;
+use crate::overrides::Applied;
 use crate::plan::{PlanOutcome, SolverInfo, Unmeetable};
+use crate::solver::SolveStatus;
 
-/// The JSON document `capplan plan --format json` prints and `--out` writes as `plan.json`.
-#[derive(Debug, Serialize)]
-pub struct PlanDocument<'a> {
-    /// Format version of this document.
+/// The `format_version` of plan and check documents. It changes when a key is renamed, moved or
+/// removed or its meaning changes; a new key does not change it (docs/json.md).
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The JSON document of a plan (`capplan plan --format json`, `plan.json` in `--out`) or of a
+/// check (`capplan check --format json`): one shape for both, described by
+/// `schema/plan-output.schema.json` ([`crate::output_schema`]) and docs/json.md. Every key is
+/// always written; what one kind or outcome does not have is `null` (a single value) or `[]` (a
+/// list). The audit's sections (costs, floors, utilization, ..., bill) are the same in both.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Document<'a> {
+    /// Version of this shape: 2.
+    #[schemars(schema_with = "format_version_schema")]
     pub format_version: u32,
-    /// Scenario file.
+    /// `plan` or `check`.
+    pub kind: DocumentKind,
+    /// Scenario file, as given.
     pub scenario: String,
-    /// `optimal`, `gap_limit`, `time_limit`, `infeasible`, `time_limit_no_plan` or `failed`.
-    pub status: &'static str,
-    /// Total cost, USD (plans only).
+    /// Allocation file checked (checks); `null` for plans.
+    pub allocation: Option<String>,
+    /// How the solve ended (plans: `optimal`, `gap_limit`, `time_limit`, `infeasible`,
+    /// `time_limit_no_plan`, `failed`); the audit's verdict (checks: `compliant`,
+    /// `shortfall_billed`, `violations`).
+    pub status: DocumentStatus,
+    /// Total cost, USD; `null` without a plan.
     pub total_cost_usd: Option<f64>,
-    /// Solver details.
-    pub solver: &'a SolverInfo,
-    /// Cost by part (plans only).
-    pub costs: Option<&'a Costs>,
-    /// Floors and their compliance (plans only).
-    pub contracts: Option<ContractsSection<'a>>,
-    /// Training progress (plans only).
-    pub training: &'a [TrainingStatus],
-    /// Inference service (plans only).
-    pub inference: &'a [InferenceStatus],
-    /// Effective prices per provider (plans only).
-    pub prices: &'a [ProviderPrice],
-    /// The audit's verdict on the plan (plans only).
+    /// The audit's verdict; `null` without a plan.
     pub compliance: Option<Compliance>,
-    /// Audit findings (billed shortfalls; a plan never has violations).
+    /// Round-off the audit allowed each allocation row; `null` without a plan.
+    pub tolerance: Option<Tolerance>,
+    /// What was solved and how (plans); `null` for checks.
+    pub solver: Option<&'a SolverInfo>,
+    /// Cost by part; `null` without a plan.
+    pub costs: Option<&'a Costs>,
+    /// Every spend floor: required, spent, shortfall billed.
+    pub spend_floors: &'a [SpendFloorStatus],
+    /// Utilization of dedicated clusters and clusters with floors, per period.
+    pub utilization: &'a [UtilizationStatus],
+    /// Training progress.
+    pub training: &'a [TrainingStatus],
+    /// Inference service.
+    pub inference: &'a [InferenceStatus],
+    /// Effective prices per provider against the public rates.
+    pub prices: &'a [ProviderPrice],
+    /// Violations of hard rules first, then billed shortfalls (a plan has no violations).
     pub findings: &'a [Finding],
-    /// What an infeasible scenario cannot meet.
+    /// What an infeasible scenario cannot meet (infeasible plans).
     pub unmeetable: &'a [Unmeetable],
-    /// The schedule.
+    /// The plan or the allocation, merged per (period, cluster, workload) and priced.
     pub schedule: &'a [ScheduleRow],
-    /// The bill per period, provider and contract, by month, floors over time, discounts
-    /// (plans only).
+    /// The bill per period, provider and contract, by month, floors over time, discounts;
+    /// `null` without a plan.
     pub bill: Option<&'a Bill>,
     /// Periods, clusters and workloads: what `capplan report` draws the charts against.
     pub calendar: Calendar,
+    /// `--set` overrides applied, in order.
+    pub overrides: &'a [Applied],
 }
 
-/// Contract floors.
-#[derive(Debug, Serialize)]
-pub struct ContractsSection<'a> {
-    /// Spend floors.
-    pub spend_floors: &'a [SpendFloorStatus],
-    /// Utilization per cluster with a floor and period.
-    pub utilization: &'a [UtilizationStatus],
+fn format_version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "integer", "const": FORMAT_VERSION })
 }
 
-/// Builds the JSON document for an outcome.
-pub fn plan_document<'a>(scenario: &Scenario, outcome: &'a PlanOutcome) -> PlanDocument<'a> {
+/// Whether this capplan can read a saved plan or check document: its `format_version` must be
+/// [`FORMAT_VERSION`]. The error names `file`, what is wrong and the fix (write it again).
+pub fn read_format_version(doc: &serde_json::Value, file: &str) -> Result<(), String> {
+    let rerun = "re-run `capplan plan SCENARIO --out DIR` (or `capplan check SCENARIO ALLOCATION --format json`) to write it again (docs/json.md)";
+    match doc.get("format_version").and_then(serde_json::Value::as_u64) {
+        Some(v) if v == u64::from(FORMAT_VERSION) => Ok(()),
+        Some(v) if v < u64::from(FORMAT_VERSION) => Err(format!(
+            "{file}: format_version {v} was written by an older capplan; this one reads format_version {FORMAT_VERSION}\n    help: {rerun}"
+        )),
+        Some(v) => Err(format!(
+            "{file}: format_version {v} was written by a newer capplan; this one reads format_version {FORMAT_VERSION}\n    help: use that capplan, or {rerun}"
+        )),
+        None => Err(format!(
+            "{file}: no \"format_version\": not a capplan plan or check document\n    help: give a plan.json from `capplan plan --out DIR` or the output of `capplan check --format json`"
+        )),
+    }
+}
+
+/// What a [`Document`] describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// A plan from `capplan plan` (feasible or not).
+    Plan,
+    /// An allocation audited by `capplan check`.
+    Check,
+}
+
+/// The `status` of a [`Document`]: a solve status for a plan, a verdict for a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DocumentStatus {
+    /// How the plan's solve ended.
+    Solve(SolveStatus),
+    /// How the checked allocation fares.
+    Check(CheckStatus),
+}
+
+/// Builds the document of a plan outcome, made with the overrides `applied`.
+pub fn plan_document<'a>(
+    scenario: &Scenario,
+    outcome: &'a PlanOutcome,
+    applied: &'a [Applied],
+) -> Document<'a> {
     let (solver, audit, unmeetable): (&SolverInfo, Option<&AuditReport>, &[Unmeetable]) =
         match outcome {
             PlanOutcome::Planned { solver, audit } => (solver, Some(audit), &[]),
             PlanOutcome::Infeasible { solver, unmeetable } => (solver, None, unmeetable),
             PlanOutcome::NoPlan { solver } => (solver, None, &[]),
         };
-    PlanDocument {
-        format_version: 1,
+    let status = DocumentStatus::Solve(solver.status);
+    let mut doc = audit_document(scenario, DocumentKind::Plan, status, audit, applied);
+    doc.solver = Some(solver);
+    doc.unmeetable = unmeetable;
+    doc
+}
+
+/// Builds the document of a check of the allocation in `allocation`.
+pub fn check_document<'a>(
+    scenario: &Scenario,
+    allocation: &Path,
+    a: &'a AuditReport,
+    applied: &'a [Applied],
+) -> Document<'a> {
+    let status = DocumentStatus::Check(CheckStatus::of(a));
+    let mut doc = audit_document(scenario, DocumentKind::Check, status, Some(a), applied);
+    doc.allocation = Some(allocation.display().to_string());
+    doc
+}
+
+/// The sections plans and checks share, from the audit where there is one.
+fn audit_document<'a>(
+    scenario: &Scenario,
+    kind: DocumentKind,
+    status: DocumentStatus,
+    audit: Option<&'a AuditReport>,
+    applied: &'a [Applied],
+) -> Document<'a> {
+    Document {
+        format_version: FORMAT_VERSION,
+        kind,
         scenario: scenario.file.display().to_string(),
-        status: solver.status.as_str(),
+        allocation: None,
+        status,
         total_cost_usd: audit.map(|a| a.costs.total_usd),
-        solver,
+        compliance: audit.map(Compliance::of),
+        tolerance: audit.map(|a| a.tolerance),
+        solver: None,
         costs: audit.map(|a| &a.costs),
-        contracts: audit.map(|a| ContractsSection {
-            spend_floors: &a.spend_floors,
-            utilization: &a.utilization,
-        }),
+        spend_floors: audit.map_or(&[], |a| &a.spend_floors),
+        utilization: audit.map_or(&[], |a| &a.utilization),
         training: audit.map_or(&[], |a| &a.training),
         inference: audit.map_or(&[], |a| &a.inference),
         prices: audit.map_or(&[], |a| &a.prices),
-        compliance: audit.map(Compliance::of),
         findings: audit.map_or(&[], |a| &a.findings),
-        unmeetable,
+        unmeetable: &[],
         schedule: audit.map_or(&[], |a| &a.schedule),
         bill: audit.map(|a| &a.bill),
         calendar: Calendar::of(scenario),
+        overrides: applied,
     }
 }
 
-/// How an allocation fares: the `status` of [`CheckDocument`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How an allocation fares: the `status` of a check [`Document`] and of its [`Compliance`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     /// Every rule kept and every floor met.
@@ -129,14 +221,15 @@ impl CheckStatus {
     }
 }
 
-/// The audit's verdict in a plan document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The audit's verdict on a plan or an allocation.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Compliance {
-    /// `compliant` or `shortfall_billed` (a plan with violations is never written).
+    /// `compliant`, `shortfall_billed` or `violations` (a plan never has violations).
     pub status: CheckStatus,
     /// Number of hard-rule violations.
     pub violations: usize,
-    /// Number of billed shortfalls.
+    /// Number of billed shortfalls (spend floors, soft utilization floors).
     pub shortfalls: usize,
     /// Spend-floor shortfalls and soft utilization penalties billed, USD.
     pub billed_usd: f64,
@@ -151,75 +244,6 @@ impl Compliance {
             shortfalls: a.shortfalls(),
             billed_usd: a.costs.spend_shortfall_usd + a.costs.utilization_penalty_usd,
         }
-    }
-}
-
-/// The JSON document `capplan check --format json` prints.
-#[derive(Debug, Serialize)]
-pub struct CheckDocument<'a> {
-    /// Format version of this document.
-    pub format_version: u32,
-    /// Scenario file.
-    pub scenario: String,
-    /// Allocation file.
-    pub allocation: String,
-    /// `compliant`, `shortfall_billed` or `violations`.
-    pub status: CheckStatus,
-    /// Round-off allowed per allocation row in every rule (`row_chip_hours`).
-    pub tolerance: Tolerance,
-    /// Number of hard-rule violations.
-    pub violations: usize,
-    /// Number of billed shortfalls (spend floors, soft utilization floors).
-    pub shortfalls: usize,
-    /// Total cost, USD.
-    pub total_cost_usd: f64,
-    /// Violations first, then billed shortfalls.
-    pub findings: &'a [Finding],
-    /// Cost by part.
-    pub costs: &'a Costs,
-    /// Every spend floor.
-    pub spend_floors: &'a [SpendFloorStatus],
-    /// Utilization of dedicated clusters and clusters with floors, per period.
-    pub utilization: &'a [UtilizationStatus],
-    /// Training progress.
-    pub training: &'a [TrainingStatus],
-    /// Inference service.
-    pub inference: &'a [InferenceStatus],
-    /// Effective prices per provider against the public rates.
-    pub prices: &'a [ProviderPrice],
-    /// The allocation, merged per (period, cluster, workload) and priced.
-    pub schedule: &'a [ScheduleRow],
-    /// The bill per period, provider and contract, by month, floors over time, discounts.
-    pub bill: &'a Bill,
-    /// Periods, clusters and workloads: what `capplan report` draws the charts against.
-    pub calendar: Calendar,
-}
-
-/// Builds the JSON document for a check.
-pub fn check_document<'a>(
-    scenario: &Scenario,
-    allocation: &Path,
-    a: &'a AuditReport,
-) -> CheckDocument<'a> {
-    CheckDocument {
-        format_version: 1,
-        scenario: scenario.file.display().to_string(),
-        allocation: allocation.display().to_string(),
-        status: CheckStatus::of(a),
-        tolerance: a.tolerance,
-        violations: a.violations(),
-        shortfalls: a.shortfalls(),
-        total_cost_usd: a.costs.total_usd,
-        findings: &a.findings,
-        costs: &a.costs,
-        spend_floors: &a.spend_floors,
-        utilization: &a.utilization,
-        training: &a.training,
-        inference: &a.inference,
-        prices: &a.prices,
-        schedule: &a.schedule,
-        bill: &a.bill,
-        calendar: Calendar::of(scenario),
     }
 }
 

@@ -69,7 +69,7 @@ const LIMITS: &[(&str, f64)] = &[
 ];
 
 /// `text` with rustdoc links made plain and wrapped lines joined (see [`TomlView`]).
-fn plain(text: &str) -> String {
+pub(crate) fn plain(text: &str) -> String {
     let mut out = text.to_string();
     for (name, value) in LIMITS {
         out = out.replace(&format!("[`limits::{name}`]"), &format!("{value:e}"));

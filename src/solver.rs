@@ -19,7 +19,7 @@ use crate::lp::LinearProgram;
 pub const MAX_TIME_LIMIT_SECONDS: f64 = 1e6;
 
 /// A solver backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// Pure-Rust simplex with branch and bound (LP and MILP).
@@ -92,7 +92,7 @@ pub struct SolveOptions {
 }
 
 /// How a solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SolveStatus {
     /// Proven optimal (within the solver's tolerances).

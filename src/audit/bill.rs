@@ -19,7 +19,8 @@ use super::{Audit, ProviderPrice, SpendFloorStatus, UtilizationStatus};
 use crate::schema::Billing;
 
 /// One line of the bill: one period, provider and contract.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct BillLine {
     /// Period number (1-based).
     pub period: usize,
@@ -76,7 +77,8 @@ impl BillLine {
 }
 
 /// The bill of one calendar month: every period starting in it, all providers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct MonthBill {
     /// `YYYY-MM`.
     pub month: String,
@@ -86,7 +88,8 @@ pub struct MonthBill {
 }
 
 /// The parts of a month's bill.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct MonthParts {
     /// Reserved capacity used, USD.
     pub reserved_used_usd: f64,
@@ -107,7 +110,8 @@ pub struct MonthParts {
 }
 
 /// Spend against one floor in one horizon period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct FloorPeriod {
     /// Period number (1-based).
     pub period: usize,
@@ -120,7 +124,8 @@ pub struct FloorPeriod {
 }
 
 /// Cumulative spend against one spend floor across its term.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct FloorTimeline {
     /// Contract.
     pub contract: String,
@@ -151,7 +156,8 @@ pub struct FloorTimeline {
 }
 
 /// What a provider was really paid against the public value of the compute used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ProviderDiscount {
     /// Provider.
     pub provider: String,
@@ -177,7 +183,8 @@ pub struct ProviderDiscount {
 }
 
 /// The bill of an allocation and what finance reads from it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Bill {
     /// Per period x provider x contract, in that order.
     pub lines: Vec<BillLine>,

@@ -49,7 +49,8 @@ pub const ROW_ROUNDOFF: f64 = 1e-3;
 /// How much round-off the audit allows each allocation row (see "Tolerance"); the same in every
 /// rule, converted into the rule's unit at each row's output per chip-hour or price. Reported
 /// with the audit so a reader knows what "met" meant.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Tolerance {
     /// Chip-hours each allocation row may be off by.
     pub row_chip_hours: f64,

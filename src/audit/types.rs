@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// Which rule a finding is about (stable names, used in JSON and CSV).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The workload may not run on the cluster (its chips, providers or regions).
@@ -64,7 +64,7 @@ impl Rule {
 }
 
 /// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// A hard rule is broken: the allocation cannot be carried out as is.
@@ -74,7 +74,8 @@ pub enum Severity {
 }
 
 /// One thing the audit found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Finding {
     /// The rule.
     pub rule: Rule,
@@ -97,7 +98,8 @@ pub struct Finding {
 }
 
 /// Status of one spend floor.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct SpendFloorStatus {
     /// Contract.
     pub contract: String,
@@ -119,7 +121,8 @@ pub struct SpendFloorStatus {
 
 /// Utilization of one cluster in one period: every cluster with a utilization floor, and every
 /// dedicated (`reserved`) cluster, whose idle chip-hours are paid.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct UtilizationStatus {
     /// Contract whose floor applies; for a dedicated cluster without a floor, its covering
     /// contract, if any.
@@ -145,7 +148,8 @@ pub struct UtilizationStatus {
 }
 
 /// Progress of one training-type workload.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct TrainingStatus {
     /// Workload.
     pub workload: String,
@@ -162,7 +166,8 @@ pub struct TrainingStatus {
 }
 
 /// Demand of one inference workload over the horizon.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct InferenceStatus {
     /// Workload.
     pub workload: String,
@@ -181,7 +186,8 @@ pub struct InferenceStatus {
 }
 
 /// What a provider's compute really cost against its public rates.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ProviderPrice {
     /// Provider.
     pub provider: String,
@@ -209,7 +215,8 @@ pub struct ProviderPrice {
 }
 
 /// The cost of the allocation, by part.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Costs {
     /// Total, USD.
     pub total_usd: f64,
@@ -236,7 +243,8 @@ pub struct Costs {
 }
 
 /// One allocation row, priced.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ScheduleRow {
     /// Period number (1-based).
     pub period: usize,
@@ -257,7 +265,8 @@ pub struct ScheduleRow {
 }
 
 /// The audit of one allocation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct AuditReport {
     /// Round-off allowed per allocation row in every rule.
     pub tolerance: super::Tolerance,

@@ -26,6 +26,9 @@ pub enum ReportError {
     /// Not JSON, or not the shape of a plan or check document.
     #[error("{0} is not a capplan plan.json or check JSON document: {1}")]
     NotADocument(String, String),
+    /// A document of another `format_version` (the message names the file and the fix).
+    #[error("{0}")]
+    Version(String),
     /// The page cannot be written (the error names the path and a fix).
     #[error(transparent)]
     Write(#[from] crate::output::OutputError),
@@ -57,6 +60,9 @@ pub fn write_report(
 /// Renders a plan or check document (as written by `capplan plan --out` or `capplan check
 /// --format json`) into one self-contained HTML page. `source` names the document in errors.
 pub fn render(doc: &serde_json::Value, source: &str) -> Result<String, ReportError> {
+    if doc.is_object() {
+        crate::report::read_format_version(doc, source).map_err(ReportError::Version)?;
+    }
     let v = view::View::read(doc)
         .map_err(|e| ReportError::NotADocument(source.to_string(), e.to_string()))?;
     Ok(page::page(&v))
@@ -64,7 +70,8 @@ pub fn render(doc: &serde_json::Value, source: &str) -> Result<String, ReportErr
 
 /// Periods, clusters and workloads of the scenario: what the charts are drawn against, carried in
 /// the JSON documents so that a saved document can be rendered without its scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Calendar {
     /// The horizon's periods, in order.
     pub periods: Vec<CalendarPeriod>,
@@ -75,7 +82,8 @@ pub struct Calendar {
 }
 
 /// One period of the horizon.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CalendarPeriod {
     /// Period number (1-based).
     pub period: usize,
@@ -88,7 +96,8 @@ pub struct CalendarPeriod {
 }
 
 /// One cluster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CalendarCluster {
     /// Identifier.
     pub id: String,
@@ -103,7 +112,8 @@ pub struct CalendarCluster {
 }
 
 /// One workload.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct CalendarWorkload {
     /// Identifier.
     pub id: String,

@@ -1,6 +1,6 @@
-//! What the page needs from a plan or check document, read leniently: sections a document does
-//! not have (an infeasible plan has no schedule and no bill) are empty, and the sections are
-//! looked for where either document shape keeps them.
+//! What the page needs from a plan or check document ([`crate::report::Document`], one shape
+//! for both), read leniently: sections a document does not have (an infeasible plan has no
+//! schedule and no bill) are empty.
 
 use serde::Deserialize;
 
@@ -112,18 +112,7 @@ impl View {
                 "expected a JSON object with a \"status\"",
             ));
         }
-        let mut v = View::deserialize(doc)?;
-        if v.utilization.is_empty() {
-            if let Some(u) = doc.pointer("/contracts/utilization") {
-                v.utilization = Vec::deserialize(u)?;
-            }
-        }
-        if v.status.is_empty() {
-            if let Some(s) = doc.pointer("/compliance/status").and_then(|s| s.as_str()) {
-                v.status = s.to_string();
-            }
-        }
-        Ok(v)
+        View::deserialize(doc)
     }
 
     /// Hours of a period (1-based), from the calendar.
