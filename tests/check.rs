@@ -32,9 +32,9 @@ fn capplan(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
 
 #[derive(Debug, Deserialize)]
 struct CheckDoc {
+    kind: String,
     status: String,
-    violations: usize,
-    shortfalls: usize,
+    compliance: Compliance,
     total_cost_usd: f64,
     findings: Vec<Finding>,
     costs: Costs,
@@ -44,6 +44,14 @@ struct CheckDoc {
     inference: Vec<serde_json::Value>,
     prices: Vec<Price>,
     schedule: Vec<serde_json::Value>,
+}
+
+/// The verdict; a check's `status` is `compliance.status`.
+#[derive(Debug, Deserialize)]
+struct Compliance {
+    status: String,
+    violations: usize,
+    shortfalls: usize,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -117,6 +125,8 @@ fn check_json(model: &Path, allocation: &Path, extra: &[&str]) -> (i32, CheckDoc
             allocation.display()
         )
     });
+    assert_eq!(doc.kind, "check");
+    assert_eq!(doc.status, doc.compliance.status);
     (code, doc)
 }
 
@@ -165,7 +175,7 @@ fn every_shipped_model_passes_its_own_check() {
         for file in ["schedule.csv", "plan.json"] {
             let (code, doc) = check_json(&model, &dir.path().join(file), &[]);
             assert_eq!(
-                doc.violations,
+                doc.compliance.violations,
                 0,
                 "{} {file}: {:#?}",
                 model.display(),
@@ -258,7 +268,7 @@ fn rounded_schedule_raises_no_false_violation() {
         std::fs::write(&path, text).unwrap();
         let (code, doc) = check_json(model, &path, &[]);
         assert_eq!(
-            doc.violations,
+            doc.compliance.violations,
             0,
             "{}: {:#?}",
             model.display(),
@@ -589,7 +599,11 @@ fn spend_floor_shortfall_is_billed_and_fails_only_on_request() {
     let (code, doc) = check_json(&model, &path, &[]);
     assert_eq!(code, 0, "a billed shortfall alone is not a violation");
     assert_eq!(
-        (doc.status.as_str(), doc.violations, doc.shortfalls),
+        (
+            doc.status.as_str(),
+            doc.compliance.violations,
+            doc.compliance.shortfalls
+        ),
         ("shortfall_billed", 0, 1)
     );
     let expected = Expected {
@@ -668,7 +682,7 @@ fn hand_written_allocation_known_totals() {
     //   off: $4.00), 300 on trn2-use (per-use, $4.00), 100 on h100 (per-use, $10.00, public).
     let (code, doc) = check_json(&data("check-small.toml"), &data("check-small.csv"), &[]);
     assert_eq!(code, 0);
-    assert_eq!(doc.violations, 0, "{:#?}", doc.findings);
+    assert_eq!(doc.compliance.violations, 0, "{:#?}", doc.findings);
 
     // Costs: reserved 672 x $4 = $2,688 (idle 172 x $4 = $688); per-use 300 x $4 + 100 x $10
     // = $2,200.
@@ -687,7 +701,7 @@ fn hand_written_allocation_known_totals() {
     assert_close("shortfall cost", doc.costs.spend_shortfall_usd, 3_112.0);
     assert!(!f.met);
     assert_eq!(
-        (doc.status.as_str(), doc.shortfalls),
+        (doc.status.as_str(), doc.compliance.shortfalls),
         ("shortfall_billed", 1)
     );
     // Total: $2,688 + $2,200 + $3,112 = $8,000.
@@ -922,4 +936,41 @@ fn missing_allocation_file_is_bad_input() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty());
     assert!(stderr.contains("nowhere.csv: cannot read"), "{stderr}");
+}
+
+/// `check` reads the `schedule` of a plan.json of either format_version: its entries did not
+/// change between 1 and 2 (docs/json.md), so an older plan can still be audited.
+#[test]
+fn check_reads_the_schedule_of_a_format_version_1_plan_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = root().join("models/tutorial.toml");
+    let (code, _, stderr) = capplan(&[
+        "plan".as_ref(),
+        model.as_os_str(),
+        "--out".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
+    // The version 1 shape: floors and utilization under `contracts`, no `kind`.
+    let mut v1 = doc.as_object().unwrap().clone();
+    v1.insert("format_version".into(), 1.into());
+    v1.remove("kind");
+    let floors = v1.remove("spend_floors").unwrap();
+    let utilization = v1.remove("utilization").unwrap();
+    v1.insert(
+        "contracts".into(),
+        serde_json::json!({"spend_floors": floors, "utilization": utilization}),
+    );
+    let old = dir.path().join("old-plan.json");
+    std::fs::write(&old, serde_json::to_vec(&v1).unwrap()).unwrap();
+    let (code, checked) = check_json(&model, &old, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(checked.compliance.violations, 0);
+    assert_close(
+        "total",
+        checked.total_cost_usd,
+        doc["total_cost_usd"].as_f64().unwrap(),
+    );
 }

@@ -14,7 +14,7 @@ struct Doc {
     status: String,
     total_cost_usd: Option<f64>,
     solver: Solver,
-    contracts: Option<Contracts>,
+    spend_floors: Vec<SpendFloor>,
     training: Vec<Training>,
     findings: Vec<Finding>,
     unmeetable: Vec<Unmeetable>,
@@ -34,11 +34,6 @@ struct Solver {
 struct Timings {
     build_seconds: f64,
     solve_seconds: f64,
-}
-
-#[derive(Debug, Deserialize)]
-struct Contracts {
-    spend_floors: Vec<SpendFloor>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,7 +166,7 @@ fn infeasible_model_names_the_runs_and_the_shortfall() {
 fn aws_scenario_keeps_the_chain_on_time_and_reports_its_floors() {
     let (c, doc) = plan_json("models/aws-frontier-2027q1.toml", &[]);
     assert_eq!(c, 0);
-    let floors = &doc.contracts.as_ref().unwrap().spend_floors;
+    let floors = &doc.spend_floors;
     assert_eq!(floors.len(), 4);
     let y2027 = floors.iter().find(|f| f.name == "2027").unwrap();
     assert!(y2027.floor_usd == 8.0e9 && y2027.met && y2027.shortfall_usd == 0.0);

@@ -475,6 +475,57 @@ fn diff_of_tutorial_variants_shows_the_hand_worked_cost_change() {
     assert!(!d.chip_hours.is_empty());
 }
 
+/// Hand-checked on the frontier scenario: 10% more on the 2027 floor leaves it short by
+/// $748,843,482 (the plan pays it rather than buy compute it does not need), and the serving
+/// cluster's utilization moves with the schedule.
+#[test]
+fn diff_reports_the_floor_and_utilization_changes_of_format_version_2_plans() {
+    let dir = tempfile::tempdir().unwrap();
+    let frontier = "models/aws-frontier-2027q1.toml";
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let (a_s, b_s) = (a.display().to_string(), b.display().to_string());
+    let floor = "contracts.aws-2026-2029.spend_floors.2027.floor_usd*=1.1";
+    assert_eq!(code(&capplan(&["plan", frontier, "--out", &a_s])), 0);
+    assert_eq!(
+        code(&capplan(&["plan", frontier, "--out", &b_s, "--set", floor])),
+        0
+    );
+    let o = capplan(&["diff", &a_s, &b_s, "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let floors = d["spend_floors"].as_array().unwrap();
+    assert_eq!(floors.len(), 1, "{floors:?}");
+    assert_eq!(floors[0]["name"], "2027");
+    assert_eq!(floors[0]["met"], serde_json::json!({"a": true, "b": false}));
+    let short = floors[0]["shortfall_usd"]["b"].as_f64().unwrap();
+    assert!((short - 748_843_481.6).abs() < 1.0, "{short}");
+    assert!(d["utilization"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["cluster"] == "inf2-serving"));
+}
+
+/// A plan.json of format_version 1 (the shape before plan and check JSON were one) is refused
+/// with the file and the fix, not misread as a plan without floors.
+#[test]
+fn diff_refuses_a_format_version_1_plan_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = plan_out(dir.path(), "a", &[]);
+    let old = dir.path().join("old.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(format!("{a}/plan.json")).unwrap()).unwrap();
+    doc["format_version"] = 1.into();
+    std::fs::write(&old, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let old_s = old.display().to_string();
+    let o = capplan(&["diff", &a, &old_s]);
+    assert_eq!(code(&o), 2);
+    let e = stderr(&o);
+    assert!(e.contains(&format!("{old_s}: format_version 1")), "{e}");
+    assert!(e.contains("re-run `capplan plan"), "{e}");
+    assert!(o.stdout.is_empty());
+}
+
 #[test]
 fn diff_of_unreadable_input_exits_2() {
     let o = capplan(&["diff", TUTORIAL, TUTORIAL]);

@@ -203,3 +203,40 @@ fn binding_terms_are_rendered_only_where_the_document_has_them() {
         "{with}"
     );
 }
+
+/// A document of format_version 1 (before plan and check JSON were one shape) is refused with
+/// the file and the fix, exit 2, and no page is written.
+#[test]
+fn capplan_report_refuses_a_format_version_1_document_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = common::root().join("models/tutorial.toml");
+    let out = dir.path().join("out");
+    capplan(&[
+        "plan".as_ref(),
+        model.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    doc["format_version"] = 1.into();
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let (code, stdout, err) = capplan(&["report".as_ref(), old.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        err.contains(&format!("{}: format_version 1", old.display())),
+        "{err}"
+    );
+    assert!(err.contains("re-run `capplan plan"), "{err}");
+    assert!(!dir.path().join("report.html").exists());
+    // The library says the same.
+    let e = capplan::html::render(&doc, "old.json")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("old.json: format_version 1 was written by an older capplan"),
+        "{e}"
+    );
+}
