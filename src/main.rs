@@ -70,10 +70,10 @@ enum Command {
     /// the same, 1 when they differ (like `diff`), 2 when one cannot be read.
     Diff(DiffArgs),
     /// Print the JSON Schema of the scenario format, for editors (schema/scenario.schema.json),
-    /// or with --output that of plan and check JSON documents (schema/plan-output.schema.json).
+    /// or with --output of plan and check JSON
     Schema {
-        /// Print the schema of `plan --format json` / plan.json and `check --format json`
-        /// instead.
+        /// Print the schema of the JSON documents of `plan` (plan.json) and `check` instead
+        /// (schema/plan-output.schema.json).
         #[arg(long)]
         output: bool,
     },
