@@ -34,7 +34,7 @@ fn scenario() -> Scenario {
 /// as `capplan plan --out` writes them (one field per line in the JSON).
 fn documents(s: &Scenario, n: usize) -> (String, String) {
     let mut json =
-        String::from("{\n  \"format_version\": 1,\n  \"status\": \"optimal\",\n  \"schedule\": [");
+        String::from("{\n  \"format_version\": 2,\n  \"status\": \"optimal\",\n  \"schedule\": [");
     let mut csv = String::from("period,cluster,workload,chip_hours\n");
     let cells = (1..=s.horizon.len()).flat_map(|p| {
         s.clusters

@@ -11,7 +11,7 @@
 use schemars::generate::SchemaSettings;
 use schemars::transform::{transform_subschemas, Transform};
 use schemars::Schema;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::report::{Document, FORMAT_VERSION};
 
@@ -31,6 +31,7 @@ pub fn output_schema() -> Schema {
     let mut schema = settings
         .into_generator()
         .into_root_schema_for::<Document<'static>>();
+    schema.insert("allOf".into(), kind_rules());
     schema.insert("title".into(), "capplan plan or check document".into());
     schema.insert(
         "description".into(),
@@ -42,6 +43,31 @@ pub fn output_schema() -> Schema {
         .into(),
     );
     schema
+}
+
+/// What `kind` implies, which the types alone cannot say: a plan's `status` is a solve status
+/// and it has no `allocation`; a check's `status` is a verdict, it has an `allocation`, a
+/// `compliance` and no `solver`.
+fn kind_rules() -> Value {
+    let kind = |k: &str| json!({ "properties": { "kind": { "const": k } } });
+    json!([
+        {
+            "if": kind("plan"),
+            "then": { "properties": {
+                "status": { "$ref": "#/$defs/SolveStatus" },
+                "allocation": { "type": "null" },
+            } },
+        },
+        {
+            "if": kind("check"),
+            "then": { "properties": {
+                "status": { "$ref": "#/$defs/CheckStatus" },
+                "allocation": { "type": "string" },
+                "compliance": { "$ref": "#/$defs/Compliance" },
+                "solver": { "type": "null" },
+            } },
+        },
+    ])
 }
 
 /// Descriptions as text (rustdoc links plain, wrapped lines joined, as in

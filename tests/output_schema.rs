@@ -309,3 +309,67 @@ fn the_schema_refuses_renamed_missing_and_unknown_keys() {
     });
     assert!(!errors(&v, &d).is_empty(), "a total as a string validates");
 }
+
+#[test]
+fn the_schema_ties_status_allocation_and_solver_to_the_kind() {
+    let v = validator();
+    let dir = temp();
+    let out = dir.path().join("tutorial");
+    let plan = json_of(
+        &[
+            "plan",
+            "models/tutorial.toml",
+            "--out",
+            &path(&out),
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    let check = json_of(
+        &[
+            "check",
+            "models/tutorial.toml",
+            &path(&out.join("schedule.csv")),
+            "--format",
+            "json",
+        ],
+        0,
+    );
+    assert_valid(&v, &plan, "the tutorial's plan");
+    assert_valid(&v, &check, "the check of its schedule");
+    let set = |doc: &Value, key: &str, value: Value| {
+        edited(doc, "", |o| {
+            o.insert(key.into(), value);
+        })
+    };
+    for (what, bad) in [
+        (
+            "a plan with a verdict as status",
+            set(&plan, "status", "compliant".into()),
+        ),
+        (
+            "a plan with an allocation",
+            set(&plan, "allocation", "x.csv".into()),
+        ),
+        (
+            "a check with a solve status",
+            set(&check, "status", "optimal".into()),
+        ),
+        (
+            "a check without its file",
+            set(&check, "allocation", Value::Null),
+        ),
+        (
+            "a check without a verdict",
+            set(&check, "compliance", Value::Null),
+        ),
+        (
+            "a check with a solver",
+            set(&check, "solver", plan["solver"].clone()),
+        ),
+        ("a check called a plan", set(&check, "kind", "plan".into())),
+    ] {
+        assert!(!errors(&v, &bad).is_empty(), "{what} validates");
+    }
+}

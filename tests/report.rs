@@ -240,3 +240,26 @@ fn capplan_report_refuses_a_format_version_1_document_with_the_fix() {
         "{e}"
     );
 }
+
+#[test]
+fn documents_of_a_later_version_or_without_one_are_refused_with_what_to_do() {
+    use capplan::report::read_format_version;
+    let v = |x: serde_json::Value| read_format_version(&x, "p.json");
+    assert_eq!(v(serde_json::json!({"format_version": 2})), Ok(()));
+    let newer = v(serde_json::json!({"format_version": 3})).unwrap_err();
+    assert!(
+        newer.starts_with("p.json: format_version 3 was written by a newer capplan"),
+        "{newer}"
+    );
+    assert!(
+        newer.contains("help: use that capplan, or re-run"),
+        "{newer}"
+    );
+    let none = v(serde_json::json!({"status": "optimal"})).unwrap_err();
+    assert!(
+        none.starts_with("p.json: no \"format_version\": not a capplan plan or check document"),
+        "{none}"
+    );
+    let text = v(serde_json::json!({"format_version": "2"})).unwrap_err();
+    assert!(text.contains("no \"format_version\""), "{text}");
+}
