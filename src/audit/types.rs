@@ -265,8 +265,7 @@ pub struct ScheduleRow {
 }
 
 /// The audit of one allocation.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditReport {
     /// Round-off allowed per allocation row in every rule.
     pub tolerance: super::Tolerance,
