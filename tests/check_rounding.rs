@@ -88,7 +88,7 @@ fn schedules_rounded_to_whole_chip_hours_pass_check_in_every_rule() {
         let path = rounded(&schedule, "rounded.csv", f64::round);
         let (code, doc) = check_json(&model, &path);
         assert_eq!(
-            doc["violations"],
+            doc["compliance"]["violations"],
             0,
             "{}: {:#}",
             model.display(),
