@@ -618,7 +618,10 @@ impl DeadlineWhatifs {
                     e.workload,
                     e.term.as_str(),
                     m.to_period.unwrap_or_default(),
-                    m.note.as_deref().unwrap_or("no plan keeps every hard term")
+                    m.note
+                        .as_deref()
+                        .unwrap_or("no plan keeps every hard term")
+                        .replace('\n', "\n      ")
                 );
             }
         }
