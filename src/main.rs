@@ -256,7 +256,7 @@ struct PlanArgs {
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
     /// After the plan, move each binding deadline and release one period later and one
-    /// earlier, re-plan in parallel, and report what each move saves (docs/cli.md#deadlines).
+    /// earlier, re-plan in parallel, and report what each move saves (docs/sweeps.md).
     #[arg(long)]
     deadlines: bool,
 }
