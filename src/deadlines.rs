@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::audit::AuditReport;
 use crate::format::fmt_num;
-use crate::model::Scenario;
+use crate::model::{Scenario, Workload};
 use crate::overrides::{Op, Override};
 use crate::plan::PlanOptions;
 use crate::report::{csv_text, Table};
@@ -277,75 +277,91 @@ fn usage_spans(scenario: &Scenario, audit: &AuditReport) -> Vec<Option<(usize, u
 /// The candidate terms, in the workloads' order, with what each move needs.
 fn drafts(scenario: &Scenario, audit: &AuditReport) -> Vec<Draft> {
     let last = scenario.horizon.len() - 1;
+    let total = audit.costs.total_usd;
     let spans = usage_spans(scenario, audit);
     let mut out = Vec::new();
-    for (w, wl) in scenario.workloads.iter().enumerate() {
-        let at = |p: usize, term: Term| Override {
-            spec: format!("workloads.{}.{}={}", wl.id, term.as_str(), p + 1),
-            path: format!("workloads.{}.{}", wl.id, term.as_str()),
-            op: Op::Set,
-            value: (p + 1).to_string(),
-        };
+    for (wl, span) in scenario.workloads.iter().zip(spans) {
         if wl.kind.is_training() {
-            let (d, finish) = (wl.deadline, spans[w].map(|s| s.1));
-            let touched = finish == Some(d);
-            let later = if d == last {
-                cannot("the horizon ends here")
-            } else if touched {
-                Pending::Alone(at(d + 1, Term::Deadline), d + 2)
-            } else {
-                Pending::InGroup(at(d + 1, Term::Deadline), d + 2)
-            };
-            let earlier = if d == wl.release {
-                cannot("its release is in this period")
-            } else if touched {
-                Pending::Alone(at(d - 1, Term::Deadline), d)
-            } else {
-                unchanged(d, audit.costs.total_usd)
-            };
-            out.push(Draft {
-                workload: wl.id.clone(),
-                term: Term::Deadline,
-                period: d + 1,
-                plan_period: finish.map(|p| p + 1),
-                later,
-                earlier,
-            });
+            out.push(deadline_draft(wl, span.map(|s| s.1), last, total));
         }
         if wl.release > 0 {
-            let (r, start) = (wl.release, spans[w].map(|s| s.0));
-            let touched = start == Some(r);
-            let end = if wl.kind.is_training() {
-                wl.deadline
-            } else {
-                last
-            };
-            let later = if r == end {
-                cannot(match wl.kind.is_training() {
-                    true => "its deadline is in this period",
-                    false => "the horizon ends here",
-                })
-            } else if touched {
-                Pending::Alone(at(r + 1, Term::Release), r + 2)
-            } else {
-                unchanged(r + 2, audit.costs.total_usd)
-            };
-            let earlier = if touched {
-                Pending::Alone(at(r - 1, Term::Release), r)
-            } else {
-                Pending::InGroup(at(r - 1, Term::Release), r)
-            };
-            out.push(Draft {
-                workload: wl.id.clone(),
-                term: Term::Release,
-                period: r + 1,
-                plan_period: start.map(|p| p + 1),
-                later,
-                earlier,
-            });
+            out.push(release_draft(wl, span.map(|s| s.0), last, total));
         }
     }
     out
+}
+
+/// `workloads.ID.TERM=N` for 0-based period `p`, built rather than parsed: ids may hold `=`.
+fn set_term(wl: &Workload, term: Term, p: usize) -> Override {
+    Override {
+        spec: format!("workloads.{}.{}={}", wl.id, term.as_str(), p + 1),
+        path: format!("workloads.{}.{}", wl.id, term.as_str()),
+        op: Op::Set,
+        value: (p + 1).to_string(),
+    }
+}
+
+/// A training workload's deadline `d` (0-based), given its last period of compute: later
+/// relaxes (alone if the plan uses `d`, else in the group), earlier tightens (a re-plan only if
+/// the plan uses `d`).
+fn deadline_draft(wl: &Workload, finish: Option<usize>, last: usize, total: f64) -> Draft {
+    let d = wl.deadline;
+    let touched = finish == Some(d);
+    let later = if d == last {
+        cannot("the horizon ends here")
+    } else if touched {
+        Pending::Alone(set_term(wl, Term::Deadline, d + 1), d + 2)
+    } else {
+        Pending::InGroup(set_term(wl, Term::Deadline, d + 1), d + 2)
+    };
+    let earlier = if d == wl.release {
+        cannot("its release is in this period")
+    } else if touched {
+        Pending::Alone(set_term(wl, Term::Deadline, d - 1), d)
+    } else {
+        unchanged(d, total)
+    };
+    Draft {
+        workload: wl.id.clone(),
+        term: Term::Deadline,
+        period: d + 1,
+        plan_period: finish.map(|p| p + 1),
+        later,
+        earlier,
+    }
+}
+
+/// A release `r` (0-based, after the first period), given the workload's first period of
+/// compute: earlier relaxes, later tightens, as for deadlines the other way round.
+fn release_draft(wl: &Workload, start: Option<usize>, last: usize, total: f64) -> Draft {
+    let r = wl.release;
+    let touched = start == Some(r);
+    let training = wl.kind.is_training();
+    let end = if training { wl.deadline } else { last };
+    let later = if r == end {
+        cannot(if training {
+            "its deadline is in this period"
+        } else {
+            "the horizon ends here"
+        })
+    } else if touched {
+        Pending::Alone(set_term(wl, Term::Release, r + 1), r + 2)
+    } else {
+        unchanged(r + 2, total)
+    };
+    let earlier = if touched {
+        Pending::Alone(set_term(wl, Term::Release, r - 1), r)
+    } else {
+        Pending::InGroup(set_term(wl, Term::Release, r - 1), r)
+    };
+    Draft {
+        workload: wl.id.clone(),
+        term: Term::Release,
+        period: r + 1,
+        plan_period: start.map(|p| p + 1),
+        later,
+        earlier,
+    }
 }
 
 fn cannot(why: &str) -> Pending {
