@@ -607,7 +607,7 @@ impl DeadlineWhatifs {
         }
         let how = match &self.group {
             Some(g) if g.saving_usd.is_some_and(|s| s <= self.tolerance_usd) => {
-                "; relaxing all of them at once in one re-plan saved nothing"
+                "; one re-plan relaxing all that can move at once saved nothing"
             }
             _ => "",
         };

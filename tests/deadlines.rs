@@ -442,3 +442,15 @@ fn no_plan_means_no_whatifs() {
         "{text}"
     );
 }
+
+#[test]
+fn ids_with_dots_are_moved_like_any_other() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first scenario with the job renamed `job.v2`: the same $24 one day later.
+    let text = model("1", "10", 60.0, "deadline = 2").replace("id = \"job\"", "id = \"job.v2\"");
+    let file = write(dir.path(), &text);
+    let w = whatifs(&file, &[]);
+    let e = entry(&w, "job.v2", "deadline");
+    assert_usd(e.later.saving_usd.unwrap(), 24.0, "one day later");
+    check_against_separate_runs(&file, &[]);
+}
