@@ -49,6 +49,7 @@ pub mod allocation;
 pub mod allocation_io;
 pub mod audit;
 pub mod branch;
+pub mod deadlines;
 pub mod diff;
 pub mod document;
 pub mod error;

@@ -261,6 +261,10 @@ struct PlanArgs {
     /// `contracts.ID.spend_floors.NAME.floor_usd*=1.1`, `workloads.ID.deadline+=1`.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
+    /// After the plan, move each binding deadline and release one period later and one
+    /// earlier, re-plan in parallel, and report what each move saves (docs/sweeps.md).
+    #[arg(long)]
+    deadlines: bool,
 }
 
 fn main() -> ExitCode {
@@ -467,6 +471,15 @@ const MAX_TIME_LIMIT: f64 = capplan::solver::MAX_TIME_LIMIT_SECONDS;
 /// The names `--out` writes, the document last.
 const OUT_FILES: [&str; 4] = ["schedule.csv", "bill.csv", "report.html", "plan.json"];
 
+/// Every name `--out` may write: [`OUT_FILES`] and, with `--deadlines`, the what-ifs.
+const ALL_OUT_FILES: [&str; 5] = [
+    "schedule.csv",
+    "bill.csv",
+    "report.html",
+    "plan.json",
+    capplan::deadlines::CSV_FILE,
+];
+
 fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     let export_format = match preflight(&args) {
         Ok(f) => f,
@@ -482,7 +495,7 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     };
     let load_seconds = started.elapsed().as_secs_f64();
     if let Some(dir) = &args.out {
-        output::prepare_folder(dir, &OUT_FILES)?;
+        output::prepare_folder(dir, &ALL_OUT_FILES)?;
     }
     let opts = plan_options(
         args.solver,
@@ -520,15 +533,31 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     let solver = solver_mut(&mut outcome);
     solver.timings.load_seconds = load_seconds;
     solver.timings.write_seconds = export_seconds;
+    let whatifs = match args.deadlines {
+        true => deadline_whatifs(&args, &scenario, &outcome, &opts)?,
+        false => None,
+    };
     if let Some(dir) = &args.out {
-        write_outputs(dir, &scenario, &mut outcome, export_seconds, &applied)?;
+        let written = Written {
+            export_seconds,
+            applied: &applied,
+            whatifs: whatifs.as_ref(),
+        };
+        write_outputs(dir, &scenario, &mut outcome, &written)?;
     }
     match args.format {
-        Format::Table => emit(
-            overrides::annotate_text(&report::plan_text(&scenario, &outcome), &applied).as_bytes(),
-        )?,
-        Format::Json => emit(&report::json_pretty(&report::plan_document(
-            &scenario, &outcome, &applied,
+        Format::Table => {
+            let mut text = report::plan_text(&scenario, &outcome);
+            if args.deadlines {
+                text.push_str(&whatifs.as_ref().map_or_else(no_whatifs, |w| w.text()));
+            }
+            emit(overrides::annotate_text(&text, &applied).as_bytes())?
+        }
+        Format::Json => emit(&report::json_pretty(&plan_json(
+            &scenario,
+            &outcome,
+            &applied,
+            whatifs.as_ref(),
         ))?)?,
     }
     Ok(match outcome {
@@ -541,6 +570,39 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         }
         PlanOutcome::NoPlan { .. } => exit::INTERNAL,
     })
+}
+
+/// The deadline and release what-ifs of a plan (`--deadlines`); `None` without a plan.
+fn deadline_whatifs(
+    args: &PlanArgs,
+    scenario: &Scenario,
+    outcome: &PlanOutcome,
+    opts: &capplan::plan::PlanOptions,
+) -> anyhow::Result<Option<capplan::deadlines::DeadlineWhatifs>> {
+    let PlanOutcome::Planned { audit, .. } = outcome else {
+        return Ok(None);
+    };
+    let text = capplan::sweep::read_model(&args.model)?;
+    let w =
+        capplan::deadlines::deadline_whatifs(&text, &args.model, &args.set, scenario, audit, opts)?;
+    Ok(Some(w))
+}
+
+fn no_whatifs() -> String {
+    "\nDeadlines and releases: not re-planned, there is no plan to compare with.\n".into()
+}
+
+/// `plan.json`: the plan's document, the overrides applied and, with `--deadlines`, the
+/// what-ifs.
+fn plan_json<'a>(
+    scenario: &Scenario,
+    outcome: &'a PlanOutcome,
+    applied: &'a [Applied],
+    whatifs: Option<&'a capplan::deadlines::DeadlineWhatifs>,
+) -> report::Document<'a> {
+    let mut doc = report::plan_document(scenario, outcome, applied);
+    doc.deadline_whatifs = whatifs;
+    doc
 }
 
 /// The planning settings `plan` and `sweep` share.
@@ -576,6 +638,16 @@ fn solver_mut(outcome: &mut PlanOutcome) -> &mut capplan::plan::SolverInfo {
     }
 }
 
+/// What `--out` writes besides the plan itself.
+struct Written<'a> {
+    /// Seconds spent exporting the program (counted in `write`).
+    export_seconds: f64,
+    /// The overrides applied.
+    applied: &'a [Applied],
+    /// The `--deadlines` what-ifs, written to `deadlines.csv` and `plan.json`.
+    whatifs: Option<&'a capplan::deadlines::DeadlineWhatifs>,
+}
+
 /// Writes `schedule.csv` and `plan.json` as one set ([`output::replace_set`]); only a plan has a
 /// schedule, so an infeasible outcome writes `plan.json` and removes a previous run's
 /// `schedule.csv`. `write` seconds count the export and the rendering here; the copy inside
@@ -584,9 +656,13 @@ fn write_outputs(
     dir: &Path,
     scenario: &Scenario,
     outcome: &mut PlanOutcome,
-    export_seconds: f64,
-    applied: &[Applied],
+    written: &Written,
 ) -> anyhow::Result<()> {
+    let Written {
+        export_seconds,
+        applied,
+        whatifs,
+    } = *written;
     let t = Instant::now();
     let (csv, bill) = match &*outcome {
         PlanOutcome::Planned { audit, .. } => (
@@ -596,26 +672,22 @@ fn write_outputs(
         _ => (None, None),
     };
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
-    let json = report::json_pretty(&report::plan_document(scenario, outcome, applied))?;
+    let json = report::json_pretty(&plan_json(scenario, outcome, applied, whatifs))?;
     let html = capplan::html::render(&serde_json::from_slice(&json)?, "plan.json")?;
+    let whatifs_csv = whatifs.map(|w| w.csv());
     let [schedule, bill_file, report_file, plan] = OUT_FILES;
+    let mut files: Vec<(&str, &[u8])> = Vec::new();
+    let mut stale = Vec::new();
     match (&csv, &bill) {
-        (Some(csv), Some(bill)) => output::replace_set(
-            dir,
-            &[
-                (schedule, csv),
-                (bill_file, bill),
-                (report_file, html.as_bytes()),
-                (plan, &json),
-            ],
-            &[],
-        )?,
-        _ => output::replace_set(
-            dir,
-            &[(report_file, html.as_bytes()), (plan, &json)],
-            &[schedule, bill_file],
-        )?,
+        (Some(csv), Some(bill)) => files.extend([(schedule, &csv[..]), (bill_file, &bill[..])]),
+        _ => stale.extend([schedule, bill_file]),
     }
+    match &whatifs_csv {
+        Some(c) => files.push((capplan::deadlines::CSV_FILE, c)),
+        None => stale.push(capplan::deadlines::CSV_FILE),
+    }
+    files.extend([(report_file, html.as_bytes()), (plan, &json[..])]);
+    output::replace_set(dir, &files, &stale)?;
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::audit::{
     AuditReport, Bill, Costs, Finding, InferenceStatus, ProviderPrice, ScheduleRow, Severity,
     SpendFloorStatus, Tolerance, TrainingStatus, UtilizationStatus,
 };
+use crate::deadlines::DeadlineWhatifs;
 use crate::format::fmt_num;
 use crate::html::Calendar;
 use crate::model::Scenario;
@@ -78,6 +79,9 @@ pub struct Document<'a> {
     pub calendar: Calendar,
     /// `--set` overrides applied, in order.
     pub overrides: &'a [Applied],
+    /// What moving each binding deadline or release one period would save (plans with
+    /// `--deadlines`); `null` otherwise.
+    pub deadline_whatifs: Option<&'a DeadlineWhatifs>,
 }
 
 fn format_version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -184,6 +188,7 @@ fn audit_document<'a>(
         bill: audit.map(|a| &a.bill),
         calendar: Calendar::of(scenario),
         overrides: applied,
+        deadline_whatifs: None,
     }
 }
 

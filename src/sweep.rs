@@ -386,6 +386,11 @@ pub fn run(
     let rows = pool.install(|| {
         chosen
             .par_iter()
+            // One point per rayon job. By default rayon cuts 64 points on 2 threads into runs of
+            // 16 that a thread folds one after another and nobody can steal from, so a run of
+            // slow points (a grid's last values are often its largest) kept one core busy while
+            // the other sat idle; a point is a whole solve, far above a job's cost.
+            .with_max_len(1)
             .map(|&i| {
                 let run = || run_point(text, file, base, i, &points.points[i], &plan_opts);
                 let row = if opts.point_logs {
