@@ -199,6 +199,15 @@ pub fn diff_files(a: &Path, b: &Path) -> Result<PlanDiff, DiffError> {
     Ok(diff(&fa, &da, &fb, &db))
 }
 
+/// Compares the saved plan at `a` with a plan document held in memory (`b`, its JSON bytes),
+/// named `b_name` in the output: what `capplan replan --previous` says changed.
+pub fn diff_with_document(a: &Path, b_name: &str, b: &[u8]) -> Result<PlanDiff, DiffError> {
+    let (fa, da) = read(a)?;
+    let db: PlanDoc = serde_json::from_slice(b)
+        .map_err(|e| DiffError(format!("{b_name}: not a plan document: {e}")))?;
+    Ok(diff(&fa, &da, Path::new(b_name), &db))
+}
+
 fn same(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-4_f64.max(1e-7 * a.abs().max(b.abs()))
 }

@@ -63,6 +63,7 @@ pub mod model;
 pub mod output;
 pub mod overrides;
 pub mod plan;
+pub mod replan;
 pub mod report;
 pub mod scenario_schema;
 pub mod schema;

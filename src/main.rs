@@ -15,6 +15,8 @@ use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
 
+mod replan_cli;
+
 /// Exit codes: the contract scripts and CI rely on.
 mod exit {
     /// Planned; compliant; valid.
@@ -58,6 +60,9 @@ enum Command {
     },
     /// Compute the cost-minimizing plan that keeps every contract term.
     Plan(PlanArgs),
+    /// Re-plan from what actually ran: the periods before --as-of fixed to --actuals (or the
+    /// file's [replan] table), the rest planned again; the total covers the whole horizon.
+    Replan(ReplanArgs),
     /// Audit an allocation (schedule.csv, plan.json, or a hand-written CSV) against the
     /// scenario's contract terms, independently of the planner.
     Check(CheckArgs),
@@ -73,6 +78,40 @@ enum Command {
     Schema,
     /// Render a saved plan.json or `check --format json` document as one self-contained HTML page.
     Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReplanArgs {
+    /// Scenario TOML file.
+    model: PathBuf,
+    /// What ran: CSV with columns period, cluster, workload, chip_hours (the forms `check`
+    /// reads), or a plan.json [default: the file's [replan] actuals].
+    #[arg(long, value_name = "USAGE.csv")]
+    actuals: Option<PathBuf>,
+    /// First day re-planned (YYYY-MM-DD, the first day of a period); the periods before it
+    /// are fixed to the actuals [default: the file's [replan] as_of].
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// The plan this one replaces (plan.json or an --out folder): say what changed
+    /// [default: the file's [replan] previous, if any].
+    #[arg(long, value_name = "PLAN")]
+    previous: Option<PathBuf>,
+    /// Also write schedule.csv (the fixed past and the new plan), bill.csv, plan.json and
+    /// report.html into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Solver backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    solver: SolverArg,
+    /// Stop after this many seconds and return the best plan found so far.
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    /// Stop once the plan is proven within this fraction of optimal (0.01 = 1%).
+    #[arg(long, value_name = "FRACTION")]
+    mip_gap: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -263,6 +302,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { model, format } => validate(&model, format),
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
+        Command::Replan(args) => replan_cli::run(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
         Command::Sweep(args) => run_sweep(args, cli.verbose),
