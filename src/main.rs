@@ -396,10 +396,25 @@ fn validate(model: &Path, format: Format) -> anyhow::Result<u8> {
             Ok(s) => s,
             Err(code) => return Ok(code),
         };
+        if let Err(e) = replan_cli::check_kept(&s) {
+            say(format_args!("error: {e}"));
+            return Ok(exit::BAD_INPUT);
+        }
         emit(format!("{}\n", summary_line(model, &Summary::of(&s))).as_bytes())?;
         return Ok(exit::OK);
     }
-    let loaded = Scenario::from_file(model);
+    let loaded = Scenario::from_file(model).and_then(|s| match replan_cli::check_kept(&s) {
+        Ok(()) => Ok(s),
+        Err(e) => Err(capplan::error::LoadError::Invalid {
+            file: model.to_path_buf(),
+            problems: vec![capplan::error::Problem::new(
+                "replan.actuals",
+                None,
+                e.to_string(),
+                "fix the actuals file or the path in [replan]",
+            )],
+        }),
+    });
     let doc = validation_document(model, &loaded);
     emit(&report::json_pretty(&doc)?)?;
     Ok(if doc.valid { exit::OK } else { exit::BAD_INPUT })
@@ -512,6 +527,13 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let load_seconds = started.elapsed().as_secs_f64();
+    if scenario.replan.is_some() {
+        say(format_args!(
+            "note: {} has a [replan] table; `capplan plan` plans the whole horizon from scratch (`capplan replan {}` fixes the periods before its as_of to the actuals)",
+            args.model.display(),
+            args.model.display()
+        ));
+    }
     if let Some(dir) = &args.out {
         output::prepare_folder(dir, &OUT_FILES)?;
     }

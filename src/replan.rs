@@ -239,7 +239,8 @@ fn work_done(s: &Scenario, past: &Allocation) -> Vec<WorkDone> {
             .iter()
             .filter(|r| r.workload.0 == k)
             .map(|r| r.chip_hours * w.yield_per_chip_hour[r.cluster.0].unwrap_or(0.0))
-            .sum();
+            .sum::<f64>()
+            + 0.0; // an empty sum is -0.0
         out.push(WorkDone {
             workload: w.id.clone(),
             work_pflop,
@@ -338,7 +339,7 @@ pub fn summary_text(s: &Scenario, r: &ReplanSummary) -> String {
         let _ = writeln!(
             out,
             "History: {} before {} (reported, not planned around):",
-            count_s(r.history.len(), "breach"),
+            crate::report::count(r.history.len(), "breach", "breaches"),
             r.as_of
         );
         for f in &r.history {

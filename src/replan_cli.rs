@@ -66,6 +66,14 @@ fn missing(file: &Path, flag: &str) -> String {
     )
 }
 
+/// Reads the actuals of the re-plan the file keeps, if any: `capplan validate` checks them.
+pub(super) fn check_kept(s: &Scenario) -> Result<(), capplan::allocation_io::AllocationError> {
+    match &s.replan {
+        Some(r) => read_actuals(s, &r.actuals, r.first_open).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// Runs `capplan replan`.
 pub(super) fn run(args: ReplanArgs, verbose: bool) -> anyhow::Result<u8> {
     let s = match load(&args.model) {
