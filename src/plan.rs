@@ -219,39 +219,10 @@ fn plan_core(
     };
     match (result.status, result.x) {
         (status, Some(x)) if status.has_plan() => {
-            let t = Instant::now();
-            let mut allocation = formulation.allocation(&x);
-            if let Some((actuals, end)) = past {
-                let fixed = actuals.rows.iter().filter(|r| r.period < end);
-                allocation.rows.splice(0..0, fixed.copied());
-            }
-            let objective = formulation.cost_usd(&x);
-            info.objective_usd = Some(objective);
-            info.timings.extract_seconds = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let mut report = audit(scenario, &allocation);
-            let history = match past {
-                Some((_, end)) => crate::replan::split_history(&mut report, scenario, end),
-                None => Vec::new(),
-            };
-            info.timings.audit_seconds = t.elapsed().as_secs_f64();
-            if report.violations() > 0 {
-                let first = report
-                    .findings
-                    .iter()
-                    .find(|f| f.severity == crate::audit::Severity::Violation)
-                    .map(|f| f.message.clone())
-                    .unwrap_or_default();
-                return Err(PlanError::SelfAudit {
-                    backend: backend.as_str(),
-                    violations: report.violations(),
-                    first,
-                });
-            }
-            check_cost(scenario, status, report.costs.total_usd, objective)?;
+            let (audit, history) = audited(&formulation, &x, past, &mut info)?;
             let planned = PlanOutcome::Planned {
                 solver: info,
-                audit: Box::new(report),
+                audit: Box::new(audit),
             };
             Ok((planned, history))
         }
@@ -270,6 +241,48 @@ fn plan_core(
             Ok((PlanOutcome::NoPlan { solver: info }, Vec::new()))
         }
     }
+}
+
+/// Reads the solution back (with the fixed past, if any), audits it and checks the audit
+/// against the solver's objective; returns the audit and its findings about the fixed past.
+fn audited(
+    formulation: &Formulation<'_>,
+    x: &[f64],
+    past: Option<(&Allocation, usize)>,
+    info: &mut SolverInfo,
+) -> Result<(AuditReport, Vec<Finding>), PlanError> {
+    let scenario = formulation.scenario;
+    let t = Instant::now();
+    let mut allocation = formulation.allocation(x);
+    if let Some((actuals, end)) = past {
+        let fixed = actuals.rows.iter().filter(|r| r.period < end);
+        allocation.rows.splice(0..0, fixed.copied());
+    }
+    let objective = formulation.cost_usd(x);
+    info.objective_usd = Some(objective);
+    info.timings.extract_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut report = audit(scenario, &allocation);
+    let history = match past {
+        Some((_, end)) => crate::replan::split_history(&mut report, scenario, end),
+        None => Vec::new(),
+    };
+    info.timings.audit_seconds = t.elapsed().as_secs_f64();
+    if report.violations() > 0 {
+        let first = report
+            .findings
+            .iter()
+            .find(|f| f.severity == crate::audit::Severity::Violation)
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        return Err(PlanError::SelfAudit {
+            backend: info.backend.as_str(),
+            violations: report.violations(),
+            first,
+        });
+    }
+    check_cost(scenario, info.status, report.costs.total_usd, objective)?;
+    Ok((report, history))
 }
 
 /// The audit's total must agree with the solver's objective: to a cent or 1e-4 of the total,
