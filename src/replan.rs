@@ -198,8 +198,9 @@ pub struct ReplanSummary {
     pub work: Vec<WorkDone>,
     /// Spend-floor spend in the fixed periods.
     pub spend: Vec<FloorSpend>,
-    /// Breaches in the fixed periods: reported, not planned around.
-    pub history: Vec<Finding>,
+    /// Breaches in the fixed periods: reported, not planned around. Absent when there is no
+    /// plan: the fixed past is audited together with one.
+    pub history: Option<Vec<Finding>>,
     /// What changed against `--previous` (absent without it).
     pub changes: Option<crate::diff::PlanDiff>,
 }
@@ -211,7 +212,7 @@ impl ReplanSummary {
         as_of: NaiveDate,
         end: usize,
         actuals: &Actuals,
-        history: Vec<Finding>,
+        history: Option<Vec<Finding>>,
     ) -> Self {
         ReplanSummary {
             as_of: as_of.to_string(),
@@ -333,17 +334,26 @@ pub fn summary_text(s: &Scenario, r: &ReplanSummary) -> String {
     }
     work_and_spend_text(&mut out, r);
     let _ = writeln!(out);
-    if r.history.is_empty() {
-        let _ = writeln!(out, "History: no rule broken before {}.", r.as_of);
-    } else {
-        let _ = writeln!(
-            out,
-            "History: {} before {} (reported, not planned around):",
-            crate::report::count(r.history.len(), "breach", "breaches"),
-            r.as_of
-        );
-        for f in &r.history {
-            let _ = writeln!(out, "  [history] {}: {}", f.rule.as_str(), f.message);
+    match &r.history {
+        None => {
+            let _ = writeln!(
+                out,
+                "History: not audited (the fixed past is audited together with a plan, and there is none)."
+            );
+        }
+        Some(h) if h.is_empty() => {
+            let _ = writeln!(out, "History: no rule broken before {}.", r.as_of);
+        }
+        Some(h) => {
+            let _ = writeln!(
+                out,
+                "History: {} before {} (reported, not planned around):",
+                crate::report::count(h.len(), "breach", "breaches"),
+                r.as_of
+            );
+            for f in h {
+                let _ = writeln!(out, "  [history] {}: {}", f.rule.as_str(), f.message);
+            }
         }
     }
     let _ = writeln!(out);

@@ -123,6 +123,7 @@ pub(super) fn run(args: ReplanArgs, verbose: bool) -> anyhow::Result<u8> {
             return Ok(exit::INTERNAL);
         }
     };
+    let history = matches!(outcome, PlanOutcome::Planned { .. }).then_some(history);
     let mut summary = ReplanSummary::new(&s, req.as_of, req.first_open, &actuals, history);
     let plan_json = report::json_pretty(&report::plan_document(&s, &outcome))?;
     if let Some(previous) = &req.previous {

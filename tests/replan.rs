@@ -529,3 +529,158 @@ fn plan_ignores_a_replan_table_and_says_so() {
     let o = capplan(&["plan", model.to_str().unwrap()]);
     assert!(stderr(&o).contains("capplan replan"), "{}", stderr(&o));
 }
+
+/// The plan's own schedule as actuals: re-planned from any period boundary, with any backend,
+/// the total is the plan's (the continuation of an optimal plan is optimal).
+#[test]
+fn replanning_a_plan_from_its_own_past_at_every_boundary_keeps_its_cost() {
+    use capplan::model::Scenario;
+    use capplan::plan::{plan_from_past, PlanOptions, PlanOutcome};
+    for model in ["models/tutorial.toml", "models/aws-frontier-2027q1.toml"] {
+        let s = Scenario::from_file(&root().join(model)).unwrap();
+        for backend in common::backends(&s) {
+            let planned = common::plan_with(&s, backend);
+            let own = common::rebuild(&s, &planned);
+            let opts = PlanOptions {
+                backend: Some(backend),
+                ..PlanOptions::default()
+            };
+            for end in [1, s.horizon.len() / 2, s.horizon.len()] {
+                let (outcome, history) = plan_from_past(&s, &opts, &own, end).unwrap();
+                let PlanOutcome::Planned { audit, .. } = outcome else {
+                    panic!("{model} from period {end} on {backend:?}: no plan");
+                };
+                assert!(history.is_empty(), "{model} {end}: {history:?}");
+                let (got, want) = (audit.costs.total_usd, planned.costs.total_usd);
+                assert!(
+                    (got - want).abs() <= 1e-6 * want,
+                    "{model} from period {end} on {backend:?}: ${got} against ${want}"
+                );
+                // The fixed periods are the plan's own, row for row.
+                for r in audit.schedule.iter().filter(|r| r.period <= end) {
+                    let same = planned.schedule.iter().find(|p| {
+                        (p.period, &p.cluster, &p.workload) == (r.period, &r.cluster, &r.workload)
+                    });
+                    assert_eq!(same.map(|p| p.chip_hours), Some(r.chip_hours), "{r:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_past_that_leaves_too_much_to_do_is_infeasible_and_says_what_cannot_be_met() {
+    let dir = scratch("nothing-ran");
+    let empty = dir.join("empty.csv");
+    std::fs::write(&empty, "period,cluster,workload,chip_hours\n").unwrap();
+    let args = [
+        "replan",
+        "models/aws-frontier-2027q1.toml",
+        "--actuals",
+        empty.to_str().unwrap(),
+        "--as-of",
+        "2027-02-01",
+    ];
+    let o = capplan(&args);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(code(&o), 1, "{text}");
+    assert!(
+        text.contains("no actuals for period(s) 1, 2, 3, 4: counted as zero usage"),
+        "{text}"
+    );
+    assert!(text.contains("INFEASIBLE"), "{text}");
+    assert!(text.contains("History: not audited"), "{text}");
+    let (rc, doc) = json(&args);
+    assert_eq!(rc, 1);
+    assert_eq!(doc["status"], "infeasible");
+    assert!(doc["replan"]["history"].is_null());
+    assert!(!doc["unmeetable"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn out_writes_the_fixed_past_and_the_new_plan_as_one_schedule() {
+    let dir = scratch("out");
+    let out = dir.join("replan");
+    let (rc, doc) = json(&[
+        "replan",
+        "models/tutorial.toml",
+        "--actuals",
+        &data("tutorial-weeks-1-2.csv"),
+        "--as-of",
+        "2027-01-18",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(rc, 0);
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(saved["replan"]["as_of"], "2027-01-18");
+    assert_eq!(saved["total_cost_usd"], doc["total_cost_usd"]);
+    // Checked as an allocation, the schedule costs what the re-plan says.
+    let (_, checked) = json(&[
+        "check",
+        "models/tutorial.toml",
+        out.join("schedule.csv").to_str().unwrap(),
+    ]);
+    close(
+        f(&checked["total_cost_usd"]),
+        f(&doc["total_cost_usd"]),
+        "check of schedule.csv",
+    );
+    assert_eq!(checked["violations"], 0);
+}
+
+#[test]
+fn as_of_the_day_after_the_horizon_fixes_everything_and_a_missed_hard_floor_is_history() {
+    let dir = scratch("all-fixed");
+    let text = std::fs::read_to_string(root().join("models/tutorial.toml")).unwrap();
+    // The tutorial's floor made hard: weeks 1-2 of the actuals use 3,000 and 4,000 of the
+    // 5,376 chip-hours it asks for, weeks 3-4 have no rows.
+    let hard = text.replace("penalty_usd_per_chip_hour = 1.0", "");
+    let model = dir.join("hard-floor.toml");
+    std::fs::write(&model, hard).unwrap();
+    let (rc, doc) = json(&[
+        "replan",
+        model.to_str().unwrap(),
+        "--actuals",
+        root()
+            .join(data("tutorial-weeks-1-2.csv"))
+            .to_str()
+            .unwrap(),
+        "--as-of",
+        "2027-02-01",
+    ]);
+    assert_eq!(rc, 0, "{doc}");
+    assert_eq!(doc["replan"]["fixed_periods"], 4);
+    assert_eq!(
+        doc["replan"]["periods_without_actuals"],
+        serde_json::json!([3, 4])
+    );
+    let history = doc["replan"]["history"].as_array().unwrap();
+    let floor = history
+        .iter()
+        .find(|h| h["rule"] == "utilization_floor")
+        .unwrap_or_else(|| panic!("{history:?}"));
+    assert_eq!(floor["periods"], serde_json::json!([1, 2, 3, 4]));
+    close(
+        f(&floor["amount"]),
+        4.0 * 5376.0 - 7000.0,
+        "short chip-hours",
+    );
+    // The fine-tune missed its deadline and chat went unserved in weeks 3-4: history too.
+    let rules: Vec<&str> = history
+        .iter()
+        .map(|h| h["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"work_incomplete") && rules.contains(&"demand_unserved"),
+        "{rules:?}"
+    );
+    // Nothing was planned: the cost is the reserved bill and the H100 hours that ran.
+    let reserved = 4.0 * 10_752.0 * 5.373 * 0.85;
+    close(
+        f(&doc["total_cost_usd"]),
+        reserved + 2250.0 * 12.29,
+        "total",
+    );
+}
