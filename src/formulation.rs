@@ -638,7 +638,8 @@ impl<'s> Formulation<'s> {
                 self.row(
                     RowKey::DoneWhenComplete(WorkloadId(p), t),
                     terms,
-                    -before,
+                    // Not -0.0: an exported program reads as before.
+                    if before > 0.0 { -before } else { 0.0 },
                     f64::INFINITY,
                 );
                 if t > w.earliest_start {
