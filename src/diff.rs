@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::format::fmt_num;
@@ -68,7 +69,7 @@ struct OverrideDoc {
 }
 
 /// A value in plan A and in plan B.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Change<T> {
     /// In A.
     pub a: T,
@@ -77,7 +78,7 @@ pub struct Change<T> {
 }
 
 /// A number that changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct NumberChange {
     /// What (a cost part: `total_usd`, `usage_usd`, ...).
     pub name: String,
@@ -90,7 +91,7 @@ pub struct NumberChange {
 }
 
 /// Chip-hours of one cluster in one period that changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CellChange {
     /// Cluster.
     pub cluster: String,
@@ -105,7 +106,7 @@ pub struct CellChange {
 }
 
 /// A spend floor whose status or shortfall changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct FloorChange {
     /// Contract.
     pub contract: String,
@@ -118,7 +119,7 @@ pub struct FloorChange {
 }
 
 /// A cluster's used fraction in a period that changed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct UtilizationChange {
     /// Cluster.
     pub cluster: String,
@@ -129,7 +130,7 @@ pub struct UtilizationChange {
 }
 
 /// A training workload whose finish period moved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct FinishChange {
     /// Workload.
     pub workload: String,
@@ -138,7 +139,7 @@ pub struct FinishChange {
 }
 
 /// What changed from plan A to plan B; every list holds changes only.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PlanDiff {
     /// Plan A's file.
     pub a: String,
@@ -200,6 +201,15 @@ pub fn diff_files(a: &Path, b: &Path) -> Result<PlanDiff, DiffError> {
     let (fa, da) = read(a)?;
     let (fb, db) = read(b)?;
     Ok(diff(&fa, &da, &fb, &db))
+}
+
+/// Compares the saved plan at `a` with a plan document held in memory (`b`, its JSON bytes),
+/// named `b_name` in the output: what `capplan replan --previous` says changed.
+pub fn diff_with_document(a: &Path, b_name: &str, b: &[u8]) -> Result<PlanDiff, DiffError> {
+    let (fa, da) = read(a)?;
+    let db: PlanDoc = serde_json::from_slice(b)
+        .map_err(|e| DiffError(format!("{b_name}: not a plan document: {e}")))?;
+    Ok(diff(&fa, &da, Path::new(b_name), &db))
 }
 
 fn same(a: f64, b: f64) -> bool {

@@ -12,11 +12,103 @@
 //! a fraction of the requirement, and the objective becomes the total of those fractions. That
 //! program is always feasible (allocating nothing meets every other row), and its slacks say what
 //! cannot be met and by how much.
+//!
+//! A *re-plan* ([`Formulation::build_replan`]) fixes the periods before an as-of period to what
+//! actually ran ([`FixedPast`]). The past gets no columns: what it used, delivered and spent is a
+//! constant in every row that spans it (work, completion gates, spend floors) and in the
+//! objective (per-use compute, revenue share, unmet demand and soft utilization penalties), so
+//! the program's cost covers the whole horizon. Rows that concern a past period alone (capacity,
+//! demand, `max_chips`, utilization floors, dependency gates) are not written: a breach there
+//! already happened, and the audit reports it as history rather than the plan working around it.
 
 use crate::allocation::{AllocRow, Allocation};
 use crate::lp::{Col, LinearProgram, Row};
 use crate::model::{ClusterId, ContractId, Demand, Scenario, WorkloadId};
 use crate::schema::Billing;
+
+/// What ran before the first open period of a re-plan, read once for every row family.
+#[derive(Debug, Clone, Default)]
+pub struct FixedPast {
+    /// First period (0-based) the program plans; every period before it is fixed.
+    pub end: usize,
+    /// Output (PFLOP or demand units) per workload and period, on clusters it may run on.
+    output: Vec<Vec<f64>>,
+    /// Chip-hours per cluster and period.
+    on_cluster: Vec<Vec<f64>>,
+    /// Per-use compute and inference revenue share of the past, USD.
+    usage_usd: f64,
+}
+
+impl FixedPast {
+    /// The past of `actuals` before period `end` (0-based); rows from `end` on are not read.
+    pub fn new(s: &Scenario, actuals: &Allocation, end: usize) -> FixedPast {
+        let periods = s.horizon.len();
+        let mut past = FixedPast {
+            end: end.min(periods),
+            output: vec![vec![0.0; periods]; s.workloads.len()],
+            on_cluster: vec![vec![0.0; periods]; s.clusters.len()],
+            usage_usd: 0.0,
+        };
+        for r in actuals.rows.iter().filter(|r| r.period < past.end) {
+            let (w, cl) = (&s.workloads[r.workload.0], &s.clusters[r.cluster.0]);
+            let yield_ = w.yield_per_chip_hour[r.cluster.0].unwrap_or(0.0);
+            past.output[r.workload.0][r.period] += r.chip_hours * yield_;
+            past.on_cluster[r.cluster.0][r.period] += r.chip_hours;
+            if cl.billing == Billing::PerUse {
+                past.usage_usd += cl.rate * r.chip_hours;
+            }
+            if let (
+                Demand::Inference {
+                    revenue_per_unit, ..
+                },
+                Some(k),
+            ) = (&w.demand, cl.contract)
+            {
+                past.usage_usd += s.contracts[k.0].inference_revenue_share
+                    * revenue_per_unit
+                    * r.chip_hours
+                    * yield_;
+            }
+        }
+        past
+    }
+
+    /// Output of workload `k` in the fixed periods up to and including `t`.
+    pub fn output_through(&self, k: usize, t: usize) -> f64 {
+        self.output
+            .get(k)
+            .map_or(0.0, |o| o[..(t + 1).min(self.end)].iter().sum())
+    }
+
+    /// Output of workload `k` in all the fixed periods.
+    pub fn output_done(&self, k: usize) -> f64 {
+        self.output
+            .get(k)
+            .map_or(0.0, |o| o[..self.end].iter().sum())
+    }
+
+    /// Chip-hours used on cluster `c` in period `t` if `t` is fixed, else 0.
+    pub fn chip_hours_on(&self, c: usize, t: usize) -> f64 {
+        if t < self.end {
+            self.on_cluster.get(c).map_or(0.0, |v| v[t])
+        } else {
+            0.0
+        }
+    }
+}
+
+impl FixedPast {
+    /// Work done in the past, counted as complete when within the audit's own slack of the
+    /// total ([`crate::audit::slack`]): actuals rounded in a file still satisfy a successor
+    /// the audit lets run. A plan of the whole horizon (no past) counts nothing.
+    fn counted_done(&self, done: f64, work: f64) -> f64 {
+        if self.end > 0 && done > 0.0 && done >= work - crate::audit::slack(work, 0.0) {
+            work.max(done)
+        } else {
+            done
+        }
+    }
+}
 
 /// Chip-hours per unit of an allocation column.
 pub const CHIP_HOURS_PER_UNIT: f64 = 1_000.0;
@@ -90,11 +182,22 @@ pub struct Formulation<'s> {
     /// Dollars of spend-floor shortfall owed whatever the plan: floors that even every per-use
     /// chip-hour bought at its rate cannot reach.
     pub unreachable_floor_usd: f64,
+    /// The fixed past of a re-plan (`end` 0 for a plan of the whole horizon).
+    pub past: FixedPast,
+    /// Dollars the fixed past costs whatever the plan: its compute, revenue share and the
+    /// penalties it incurred (unmet demand, soft utilization floors).
+    pub past_usd: f64,
 }
 
 impl<'s> Formulation<'s> {
     /// Builds the program: the cost-minimizing plan, or (`elastic`) the least-violation one.
     pub fn build(scenario: &'s Scenario, elastic: bool) -> Self {
+        Self::build_replan(scenario, elastic, FixedPast::default())
+    }
+
+    /// Builds the program of a re-plan: the periods before `past.end` fixed to what ran, the
+    /// rest planned (see the module documentation).
+    pub fn build_replan(scenario: &'s Scenario, elastic: bool, past: FixedPast) -> Self {
         let n = scenario.workloads.len();
         let mut f = Formulation {
             scenario,
@@ -107,6 +210,8 @@ impl<'s> Formulation<'s> {
             work_gap: vec![None; n],
             reserved_usd: 0.0,
             unreachable_floor_usd: 0.0,
+            past_usd: past.usage_usd,
+            past,
         };
         f.allocation_columns();
         f.capacity_rows();
@@ -117,7 +222,8 @@ impl<'s> Formulation<'s> {
         f.spend_rows();
         f.dependency_rows();
         if !elastic {
-            f.lp.obj_offset = (f.reserved_usd + f.unreachable_floor_usd) / USD_PER_UNIT;
+            f.lp.obj_offset =
+                (f.reserved_usd + f.unreachable_floor_usd + f.past_usd) / USD_PER_UNIT;
         }
         f
     }
@@ -180,7 +286,7 @@ impl<'s> Formulation<'s> {
                     _ => 0.0,
                 };
                 let obj = self.cost((marginal + share) * CHIP_HOURS_PER_UNIT / USD_PER_UNIT);
-                for t in first..=last.min(s.horizon.len() - 1) {
+                for t in first.max(self.past.end)..=last.min(s.horizon.len() - 1) {
                     let mut upper = cl.capacity[t];
                     if let Some(m) = w.max_chips {
                         upper = upper.min(m * s.horizon.periods[t].hours);
@@ -267,12 +373,19 @@ impl<'s> Formulation<'s> {
                 .iter()
                 .map(|&(c, _, col)| (col, self.yield_of(k, c) * CHIP_HOURS_PER_UNIT))
                 .collect();
-            if self.elastic {
+            // A re-plan asks for what is left; a run whose window is over keeps what it got
+            // (work left undone there is history, reported by the audit).
+            let left = work_pflop - self.past.counted_done(self.past.output_done(k), work_pflop);
+            let left = left.max(0.0);
+            if self.past.end > 0 && terms.is_empty() {
+                continue;
+            }
+            if self.elastic && left > 0.0 {
                 let gap = self.col(ColKey::WorkGap(WorkloadId(k)), 1.0, 0.0, 1.0, false);
                 self.work_gap[k] = Some(gap);
                 terms.push((gap, work_pflop));
             }
-            self.row(RowKey::Work(WorkloadId(k)), terms, work_pflop, work_pflop);
+            self.row(RowKey::Work(WorkloadId(k)), terms, left, left);
         }
     }
 
@@ -294,6 +407,12 @@ impl<'s> Formulation<'s> {
             }
             for (t, mut terms) in by_period.into_iter().enumerate() {
                 let d = demand[t];
+                if t < self.past.end {
+                    // What the past left unserved is billed as it is.
+                    let unmet = (d - self.past.output[k][t]).max(0.0);
+                    self.past_usd += unmet_penalty.map_or(0.0, |p| p * unmet);
+                    continue;
+                }
                 if d <= 0.0 {
                     // Serving more than the demand is never required; with no demand the
                     // workload receives nothing.
@@ -361,6 +480,12 @@ impl<'s> Formulation<'s> {
                 let c = u.cluster.0;
                 for t in 0..s.horizon.len() {
                     let need = u.min_fraction * s.clusters[c].capacity[t] / CHIP_HOURS_PER_UNIT;
+                    if t < self.past.end {
+                        let short =
+                            (need * CHIP_HOURS_PER_UNIT - self.past.chip_hours_on(c, t)).max(0.0);
+                        self.past_usd += u.penalty_usd_per_chip_hour.map_or(0.0, |p| p * short);
+                        continue;
+                    }
                     if need <= 0.0 {
                         continue;
                     }
@@ -415,6 +540,9 @@ impl<'s> Formulation<'s> {
                     for &t in &floor.periods {
                         match cl.billing {
                             Billing::Reserved => fixed += cl.rate * cl.capacity[t],
+                            Billing::PerUse if t < self.past.end => {
+                                fixed += cl.rate * self.past.chip_hours_on(c, t)
+                            }
                             Billing::PerUse => {
                                 reach += cl.rate * cl.capacity[t] / USD_PER_UNIT;
                                 terms.extend(
@@ -503,10 +631,15 @@ impl<'s> Formulation<'s> {
                     terms.push((g, work_pflop));
                 }
                 terms.push((d, -work_pflop));
+                // The fixed past's output is a constant on the left: moved to the bound.
+                let before = self
+                    .past
+                    .counted_done(self.past.output_through(p, t), work_pflop);
                 self.row(
                     RowKey::DoneWhenComplete(WorkloadId(p), t),
                     terms,
-                    0.0,
+                    // Not -0.0: an exported program reads as before.
+                    if before > 0.0 { -before } else { 0.0 },
                     f64::INFINITY,
                 );
                 if t > w.earliest_start {

@@ -65,6 +65,7 @@ pub mod output;
 pub mod output_schema;
 pub mod overrides;
 pub mod plan;
+pub mod replan;
 pub mod report;
 pub mod scenario_schema;
 pub mod schema;

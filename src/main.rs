@@ -15,6 +15,8 @@ use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
 
+mod replan_cli;
+
 /// Exit codes: the contract scripts and CI rely on.
 mod exit {
     /// Planned; compliant; valid.
@@ -58,6 +60,9 @@ enum Command {
     },
     /// Compute the cost-minimizing plan that keeps every contract term.
     Plan(PlanArgs),
+    /// Re-plan from what actually ran: the periods before --as-of fixed to --actuals (or the
+    /// file's [replan] table), the rest planned again; the total covers the whole horizon.
+    Replan(ReplanArgs),
     /// Audit an allocation (schedule.csv, plan.json, or a hand-written CSV) against the
     /// scenario's contract terms, independently of the planner.
     Check(CheckArgs),
@@ -79,6 +84,40 @@ enum Command {
     },
     /// Render a saved plan.json or `check --format json` document as one self-contained HTML page.
     Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReplanArgs {
+    /// Scenario TOML file.
+    model: PathBuf,
+    /// What ran: CSV with columns period, cluster, workload, chip_hours (the forms `check`
+    /// reads), or a plan.json [default: the file's [replan] actuals].
+    #[arg(long, value_name = "USAGE.csv")]
+    actuals: Option<PathBuf>,
+    /// First day re-planned (YYYY-MM-DD, the first day of a period); the periods before it
+    /// are fixed to the actuals [default: the file's [replan] as_of].
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+    /// The plan this one replaces (plan.json or an --out folder): say what changed
+    /// [default: the file's [replan] previous, if any].
+    #[arg(long, value_name = "PLAN")]
+    previous: Option<PathBuf>,
+    /// Also write schedule.csv (the fixed past and the new plan), bill.csv, plan.json and
+    /// report.html into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Solver backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    solver: SolverArg,
+    /// Stop after this many seconds and return the best plan found so far.
+    #[arg(long, value_name = "SECONDS")]
+    time_limit: Option<f64>,
+    /// Stop once the plan is proven within this fraction of optimal (0.01 = 1%).
+    #[arg(long, value_name = "FRACTION")]
+    mip_gap: Option<f64>,
 }
 
 #[derive(clap::Args)]
@@ -273,6 +312,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { model, format } => validate(&model, format),
         Command::Plan(args) => run_plan(args, cli.verbose > 0),
+        Command::Replan(args) => replan_cli::run(args, cli.verbose > 0),
         Command::Check(args) => run_check(args),
         Command::Generate(args) => run_generate(&args),
         Command::Sweep(args) => run_sweep(args, cli.verbose),
@@ -369,10 +409,25 @@ fn validate(model: &Path, format: Format) -> anyhow::Result<u8> {
             Ok(s) => s,
             Err(code) => return Ok(code),
         };
+        if let Err(e) = replan_cli::check_kept(&s) {
+            say(format_args!("error: {e}"));
+            return Ok(exit::BAD_INPUT);
+        }
         emit(format!("{}\n", summary_line(model, &Summary::of(&s))).as_bytes())?;
         return Ok(exit::OK);
     }
-    let loaded = Scenario::from_file(model);
+    let loaded = Scenario::from_file(model).and_then(|s| match replan_cli::check_kept(&s) {
+        Ok(()) => Ok(s),
+        Err(e) => Err(capplan::error::LoadError::Invalid {
+            file: model.to_path_buf(),
+            problems: vec![capplan::error::Problem::new(
+                "replan.actuals",
+                None,
+                e.to_string(),
+                "fix the actuals file or the path in [replan]",
+            )],
+        }),
+    });
     let doc = validation_document(model, &loaded);
     emit(&report::json_pretty(&doc)?)?;
     Ok(if doc.valid { exit::OK } else { exit::BAD_INPUT })
@@ -494,6 +549,13 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let load_seconds = started.elapsed().as_secs_f64();
+    if scenario.replan.is_some() {
+        say(format_args!(
+            "note: {} has a [replan] table; `capplan plan` plans the whole horizon from scratch (`capplan replan {}` fixes the periods before its as_of to the actuals)",
+            args.model.display(),
+            args.model.display()
+        ));
+    }
     if let Some(dir) = &args.out {
         output::prepare_folder(dir, &ALL_OUT_FILES)?;
     }

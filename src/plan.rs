@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::audit::{audit, slack, AuditReport};
+use crate::allocation::Allocation;
+use crate::audit::{audit, slack, AuditReport, Finding};
 use crate::format::fmt_num;
-use crate::formulation::{ColKey, Formulation};
+use crate::formulation::{ColKey, FixedPast, Formulation};
 use crate::model::{ClusterId, ContractId, Demand, Scenario, WorkloadId};
 use crate::solver::{self, Algorithm, Backend, SolveOptions, SolveStatus, SolverError};
 
@@ -155,8 +156,34 @@ pub fn plan_inspecting(
     opts: &PlanOptions,
     inspect: impl FnOnce(&Formulation<'_>),
 ) -> Result<PlanOutcome, PlanError> {
+    plan_core(scenario, opts, None, inspect).map(|(outcome, _)| outcome)
+}
+
+/// Re-plans `scenario` from period `end` (0-based) on, the periods before it fixed to what
+/// `actuals` says ran there ([`FixedPast`]; rows from `end` on are not read). Returns the outcome,
+/// whose audit and total cover the whole horizon, and the audit's findings about the fixed past
+/// (history: reported, not held against the plan; see [`crate::replan::split_history`]).
+pub fn plan_from_past(
+    scenario: &Scenario,
+    opts: &PlanOptions,
+    actuals: &Allocation,
+    end: usize,
+) -> Result<(PlanOutcome, Vec<Finding>), PlanError> {
+    plan_core(scenario, opts, Some((actuals, end)), |_| {})
+}
+
+/// Builds, solves, reads back and audits; `past` fixes the periods before its end.
+fn plan_core(
+    scenario: &Scenario,
+    opts: &PlanOptions,
+    past: Option<(&Allocation, usize)>,
+    inspect: impl FnOnce(&Formulation<'_>),
+) -> Result<(PlanOutcome, Vec<Finding>), PlanError> {
     let started = Instant::now();
-    let formulation = Formulation::build(scenario, false);
+    let fixed = past.map_or_else(FixedPast::default, |(a, end)| {
+        FixedPast::new(scenario, a, end)
+    });
+    let formulation = Formulation::build_replan(scenario, false, fixed.clone());
     let build_seconds = started.elapsed().as_secs_f64();
     inspect(&formulation);
     let has_integers = formulation.lp.num_integers() > 0;
@@ -195,47 +222,70 @@ pub fn plan_inspecting(
     };
     match (result.status, result.x) {
         (status, Some(x)) if status.has_plan() => {
-            let t = Instant::now();
-            let allocation = formulation.allocation(&x);
-            let objective = formulation.cost_usd(&x);
-            info.objective_usd = Some(objective);
-            info.timings.extract_seconds = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let report = audit(scenario, &allocation);
-            info.timings.audit_seconds = t.elapsed().as_secs_f64();
-            if report.violations() > 0 {
-                let first = report
-                    .findings
-                    .iter()
-                    .find(|f| f.severity == crate::audit::Severity::Violation)
-                    .map(|f| f.message.clone())
-                    .unwrap_or_default();
-                return Err(PlanError::SelfAudit {
-                    backend: backend.as_str(),
-                    violations: report.violations(),
-                    first,
-                });
-            }
-            check_cost(scenario, status, report.costs.total_usd, objective)?;
-            Ok(PlanOutcome::Planned {
+            let (audit, history) = audited(&formulation, &x, past, &mut info)?;
+            let planned = PlanOutcome::Planned {
                 solver: info,
-                audit: Box::new(report),
-            })
+                audit: Box::new(audit),
+            };
+            Ok((planned, history))
         }
         (SolveStatus::Infeasible, _) => {
-            let unmeetable = explain_infeasible(scenario, backend, &opts.solve)?;
-            Ok(PlanOutcome::Infeasible {
+            let unmeetable = explain_infeasible(scenario, backend, &opts.solve, fixed)?;
+            let infeasible = PlanOutcome::Infeasible {
                 solver: info,
                 unmeetable,
-            })
+            };
+            Ok((infeasible, Vec::new()))
         }
         (status, _) => {
             if status.has_plan() {
                 info.status = SolveStatus::Failed;
             }
-            Ok(PlanOutcome::NoPlan { solver: info })
+            Ok((PlanOutcome::NoPlan { solver: info }, Vec::new()))
         }
     }
+}
+
+/// Reads the solution back (with the fixed past, if any), audits it and checks the audit
+/// against the solver's objective; returns the audit and its findings about the fixed past.
+fn audited(
+    formulation: &Formulation<'_>,
+    x: &[f64],
+    past: Option<(&Allocation, usize)>,
+    info: &mut SolverInfo,
+) -> Result<(AuditReport, Vec<Finding>), PlanError> {
+    let scenario = formulation.scenario;
+    let t = Instant::now();
+    let mut allocation = formulation.allocation(x);
+    if let Some((actuals, end)) = past {
+        let fixed = actuals.rows.iter().filter(|r| r.period < end);
+        allocation.rows.splice(0..0, fixed.copied());
+    }
+    let objective = formulation.cost_usd(x);
+    info.objective_usd = Some(objective);
+    info.timings.extract_seconds = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut report = audit(scenario, &allocation);
+    let history = match past {
+        Some((_, end)) => crate::replan::split_history(&mut report, scenario, end),
+        None => Vec::new(),
+    };
+    info.timings.audit_seconds = t.elapsed().as_secs_f64();
+    if report.violations() > 0 {
+        let first = report
+            .findings
+            .iter()
+            .find(|f| f.severity == crate::audit::Severity::Violation)
+            .map(|f| f.message.clone())
+            .unwrap_or_default();
+        return Err(PlanError::SelfAudit {
+            backend: info.backend.as_str(),
+            violations: report.violations(),
+            first,
+        });
+    }
+    check_cost(scenario, info.status, report.costs.total_usd, objective)?;
+    Ok((report, history))
 }
 
 /// The audit's total must agree with the solver's objective: to a cent or 1e-4 of the total,
@@ -302,8 +352,9 @@ fn explain_infeasible(
     scenario: &Scenario,
     backend: Backend,
     opts: &SolveOptions,
+    past: FixedPast,
 ) -> Result<Vec<Unmeetable>, PlanError> {
-    let elastic = Formulation::build(scenario, true);
+    let elastic = Formulation::build_replan(scenario, true, past);
     let backend = if backend == Backend::Clarabel && elastic.lp.num_integers() > 0 {
         Backend::auto(true)
     } else {

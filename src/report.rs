@@ -19,6 +19,7 @@ use crate::html::Calendar;
 use crate::model::Scenario;
 use crate::overrides::Applied;
 use crate::plan::{PlanOutcome, SolverInfo, Unmeetable};
+use crate::replan::ReplanSummary;
 use crate::solver::SolveStatus;
 
 /// The `format_version` of plan and check documents. It changes when a key is renamed, moved or
@@ -82,6 +83,9 @@ pub struct Document<'a> {
     /// What moving each binding deadline or release one period would save (plans with
     /// `--deadlines`); `null` otherwise.
     pub deadline_whatifs: Option<&'a DeadlineWhatifs>,
+    /// What a re-plan fixed and found (`capplan replan`): the as-of date, the actuals, work and
+    /// floor spend of the fixed past, its history; `null` for plans and checks.
+    pub replan: Option<&'a ReplanSummary>,
 }
 
 fn format_version_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
@@ -189,6 +193,7 @@ fn audit_document<'a>(
         calendar: Calendar::of(scenario),
         overrides: applied,
         deadline_whatifs: None,
+        replan: None,
     }
 }
 

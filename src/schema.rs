@@ -87,6 +87,29 @@ pub struct ScenarioFile {
     /// Compute contracts: discounts, floors, placement rules.
     #[serde(default)]
     pub contracts: Vec<ContractSpec>,
+    /// A re-plan kept in the file: `capplan replan FILE` fixes the periods before `as_of` to
+    /// the actuals and plans the rest (`capplan plan` ignores this table).
+    #[serde(default)]
+    pub replan: Option<ReplanSpec>,
+}
+
+/// A re-plan: the periods before `as_of` ran as the actuals file says; the rest is planned.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplanSpec {
+    /// First day planned (`YYYY-MM-DD`): the first day of a period, or the day after the
+    /// horizon. Every period before it is fixed to the actuals.
+    #[schemars(with = "String")]
+    pub as_of: Spanned<String>,
+    /// What ran: a CSV with columns `period`, `cluster`, `workload`, `chip_hours` (the forms
+    /// `capplan check` reads), or a `plan.json`; a path relative to this file.
+    #[schemars(with = "String")]
+    pub actuals: Spanned<String>,
+    /// The plan this one replaces (`plan.json` or an `--out` folder), relative to this file:
+    /// the re-plan says what changed against it.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub previous: Option<Spanned<String>>,
 }
 
 /// The planning horizon: `periods` consecutive periods of one length from `start`.

@@ -12,8 +12,8 @@ mod types;
 mod validate;
 
 pub use types::{
-    Chip, Cluster, ClusterId, Contract, ContractId, Demand, Horizon, Period, Scenario, SpendFloor,
-    UtilizationFloor, Workload, WorkloadId,
+    Chip, Cluster, ClusterId, Contract, ContractId, Demand, Horizon, Period, Replan, Scenario,
+    SpendFloor, UtilizationFloor, Workload, WorkloadId,
 };
 
 /// The reference chip data shipped in `data/chips.toml`.

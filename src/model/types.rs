@@ -270,6 +270,22 @@ pub struct Scenario {
     pub contracts: Vec<Contract>,
     /// Dependency DAG: node weights are workload indices; edges go predecessor -> successor.
     pub dag: DiGraph<WorkloadId, ()>,
+    /// The `[replan]` table, if the file keeps a re-plan.
+    pub replan: Option<Replan>,
+}
+
+/// A re-plan kept in the scenario file (`[replan]`), its paths resolved against the file's
+/// folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replan {
+    /// First day planned.
+    pub as_of: NaiveDate,
+    /// First period (0-based) planned; the ones before it are fixed.
+    pub first_open: usize,
+    /// The actuals file.
+    pub actuals: PathBuf,
+    /// The previous plan, if named.
+    pub previous: Option<PathBuf>,
 }
 
 impl Scenario {

@@ -20,6 +20,7 @@ mod dependencies;
 mod fit;
 mod horizon;
 mod magnitudes;
+mod replan;
 mod workloads;
 
 impl Scenario {
@@ -179,7 +180,9 @@ impl<'a> Validator<'a> {
             workloads,
             contracts,
             dag,
+            replan: None,
         };
+        scenario.replan = self.replan(f, &scenario.horizon, file);
         if self.problems.is_empty() {
             self.windows(f, &mut scenario);
         }
