@@ -622,7 +622,12 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
             whatifs.as_ref(),
         ))?)?,
     }
-    Ok(match outcome {
+    Ok(plan_exit_code(&outcome))
+}
+
+/// The exit code of a plan's outcome: a plan, none that keeps every term, or a failure.
+fn plan_exit_code(outcome: &PlanOutcome) -> u8 {
+    match outcome {
         PlanOutcome::Planned { .. } => exit::OK,
         PlanOutcome::Infeasible { .. } => exit::NO_PLAN,
         PlanOutcome::NoPlan { solver }
@@ -631,7 +636,7 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
             exit::NO_PLAN
         }
         PlanOutcome::NoPlan { .. } => exit::INTERNAL,
-    })
+    }
 }
 
 /// The deadline and release what-ifs of a plan (`--deadlines`); `None` without a plan.

@@ -13,7 +13,7 @@ use capplan::replan::{as_of_period, read_actuals, summary_text, ReplanSummary};
 use capplan::report;
 use capplan::solver::Algorithm;
 
-use super::{emit, exit, load, plan_options, say, Format, ReplanArgs, OUT_FILES};
+use super::{emit, exit, load, plan_exit_code, plan_options, say, Format, ReplanArgs, OUT_FILES};
 
 /// What to re-plan: from the command line, else from the file's `[replan]` table.
 struct Request {
@@ -139,16 +139,7 @@ pub(super) fn run(args: ReplanArgs, verbose: bool) -> anyhow::Result<u8> {
         Format::Table => emit(text(&s, &summary, &outcome).as_bytes())?,
         Format::Json => emit(&json)?,
     }
-    Ok(match outcome {
-        PlanOutcome::Planned { .. } => exit::OK,
-        PlanOutcome::Infeasible { .. } => exit::NO_PLAN,
-        PlanOutcome::NoPlan { solver }
-            if solver.status == capplan::solver::SolveStatus::TimeLimitNoPlan =>
-        {
-            exit::NO_PLAN
-        }
-        PlanOutcome::NoPlan { .. } => exit::INTERNAL,
-    })
+    Ok(plan_exit_code(&outcome))
 }
 
 /// The plan's text with the re-plan's section after the horizon line, and the changes last.
