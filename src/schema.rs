@@ -89,18 +89,39 @@ pub struct ScenarioFile {
     pub contracts: Vec<ContractSpec>,
 }
 
-/// The planning horizon: `periods` consecutive periods of one length from `start`.
+/// The planning horizon from `start`: either `periods` consecutive periods of one length
+/// (`period`), or `segments`, a list of runs of periods of one length each, in order (weeks,
+/// then months, then quarters). The two forms are exclusive.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HorizonSpec {
     /// First day of the first period (`YYYY-MM-DD`).
     #[schemars(with = "String")]
     pub start: Spanned<String>,
-    /// Period length: `day` (24 h), `week` (168 h) or `month` (calendar month from `start`).
+    /// Period length: `day` (24 h), `week` (168 h), `month` (calendar month) or `quarter`
+    /// (three calendar months). Simple form, with `periods`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<PeriodLength>,
+    /// Number of periods (1 to 10,000). Simple form, with `period`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u32>")]
+    pub periods: Option<Spanned<u32>>,
+    /// Segmented form, instead of `period` and `periods`: runs of periods, in order, e.g.
+    /// `[{ period = "week", count = 13 }, { period = "month", count = 9 }]`. 10,000 periods at most
+    /// in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<SegmentSpec>>")]
+    pub segments: Option<Spanned<Vec<SegmentSpec>>>,
+}
+
+/// One run of periods of one length in a segmented horizon.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// Period length: `day`, `week`, `month` or `quarter`.
     pub period: PeriodLength,
-    /// Number of periods (1 to 10,000).
-    #[schemars(with = "u32")]
-    pub periods: Spanned<u32>,
+    /// Number of periods of that length (1 or more).
+    pub count: u32,
 }
 
 /// Length of one planning period.
@@ -113,6 +134,8 @@ pub enum PeriodLength {
     Week,
     /// One calendar month (28 to 31 days).
     Month,
+    /// Three calendar months (90 to 92 days).
+    Quarter,
 }
 
 impl PeriodLength {
@@ -122,7 +145,15 @@ impl PeriodLength {
             PeriodLength::Day => "day",
             PeriodLength::Week => "week",
             PeriodLength::Month => "month",
+            PeriodLength::Quarter => "quarter",
         }
+    }
+
+    /// Reads a spelling of [`PeriodLength::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Day, Self::Week, Self::Month, Self::Quarter]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
