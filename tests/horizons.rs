@@ -223,3 +223,109 @@ fn the_report_says_what_the_forecast_needs() {
         "{out}"
     );
 }
+
+/// A segmented horizon with one cluster and one inference service whose demand is `demand`.
+fn service(chips: &str, demand: &str) -> String {
+    format!(
+        r#"{SEGMENTED}
+[[clusters]]
+id = "inf"
+provider = "aws"
+chip = "h100"
+chips = {chips}
+billing = "per-use"
+usd_per_chip_hour = 1.0
+price_basis = "on-demand"
+
+[[workloads]]
+id = "chat"
+kind = "inference"
+demand = {demand}
+throughput = {{ h100 = 1.0 }}
+"#
+    )
+}
+
+/// Demand per period of the first (only) workload.
+fn demand_of(s: &Scenario) -> Vec<f64> {
+    match &s.workloads[0].demand {
+        capplan::model::Demand::Inference { demand, .. } => demand.clone(),
+        _ => panic!("not inference"),
+    }
+}
+
+#[test]
+fn rates_become_each_periods_quantity_by_its_hours() {
+    let s = load(&service("100", "{ per_hour = 10 }"));
+    let d = demand_of(&s);
+    assert_eq!(d[0], 1680.0); // a week
+    assert_eq!(d[12], 240.0); // a day
+    assert_eq!(d[15], 7200.0); // April: 30 days
+    assert_eq!(d[24], 21_840.0); // 2028-Q1: 91 days
+    let per_day = demand_of(&load(&service("100", "{ per_day = 240 }")));
+    assert_eq!(per_day, d);
+}
+
+#[test]
+fn rates_by_date_range_split_a_period_by_its_hours() {
+    // 10/h until 2027-04-15, then 20/h; 2027-01-01 is before the horizon, so it holds from the start.
+    let s = load(&service(
+        "100",
+        r#"[{ from = "2027-01-01", per_hour = 10 }, { from = 2027-04-15, per_day = 480 }]"#,
+    ));
+    let d = demand_of(&s);
+    assert_eq!(d[0], 1680.0);
+    // April: 14 days at 10/h and 16 days at 20/h = 3,360 + 7,680.
+    assert_eq!(d[15], 11_040.0);
+    assert_eq!(d[16], 31.0 * 24.0 * 20.0); // May
+                                           // Nothing before the first entry.
+    let late = demand_of(&load(&service(
+        "10000",
+        r#"[{ from = "2027-04-01", per_hour = 9600 }]"#,
+    )));
+    assert!(late[..15].iter().all(|&x| x == 0.0));
+    assert_eq!(late[15], 9600.0 * 720.0);
+}
+
+#[test]
+fn chips_by_date_are_averaged_over_each_period() {
+    // 100 chips, then 400 from 2027-04-16: April holds 15 days of 100 and 15 of 400 = 250.
+    let s = load(&service(
+        r#"[{ from = "2027-01-04", value = 100 }, { from = "2027-04-16", value = 400 }]"#,
+        "{ per_hour = 10 }",
+    ));
+    let c = &s.clusters[0];
+    assert_eq!(c.chips[0], 100.0);
+    assert_eq!(c.chips[15], 250.0);
+    assert_eq!(c.capacity[15], 250.0 * 720.0);
+    assert_eq!(c.chips[31], 400.0);
+}
+
+#[test]
+fn quantities_that_would_change_meaning_are_refused() {
+    let e = error_of(&service("100", "3000"));
+    assert!(
+        e.contains("workloads[0].demand: demand per period on a horizon of 12 weeks, 3 days, 9 months, 8 quarters"),
+        "{e}"
+    );
+    assert!(e.contains("give a rate, { per_hour = X }"), "{e}");
+    let e = error_of(&service("{ per_hour = 5 }", "{ per_hour = 1 }"));
+    assert!(
+        e.contains("clusters[0].chips: chips available given as a rate"),
+        "{e}"
+    );
+    let e = error_of(&service("100", r#"[{ from = "2027-04-01", value = 3 }]"#));
+    assert!(e.contains("demand given as a `value`"), "{e}");
+    let e = error_of(&service(
+        "100",
+        r#"[{ from = "2027-04-01", per_hour = 3 }, { from = "2027-03-01", per_hour = 4 }]"#,
+    ));
+    assert!(
+        e.contains("workloads[0].demand[1].from: 2027-03-01 does not come after the entry before it (2027-04-01)"),
+        "{e}"
+    );
+    let e = error_of(&service("100", "[1, 2, 3]"));
+    assert!(e.contains("3 values for 32 periods"), "{e}");
+    let e = error_of(&service("100", "{ per_hour = 1, from = 2 }"));
+    assert!(e.contains("not a mix"), "{e}");
+}
