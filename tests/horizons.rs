@@ -329,3 +329,101 @@ fn quantities_that_would_change_meaning_are_refused() {
     let e = error_of(&service("100", "{ per_hour = 1, from = 2 }"));
     assert!(e.contains("not a mix"), "{e}");
 }
+
+/// A year from 2027-01-01 at a given resolution: a reserved cluster (paid whole), a dearer
+/// per-use one, a training run due at the end of the year and a service given as a rate. No
+/// bound binds within a period, so the optimum is the same at every resolution.
+fn year(horizon: &str) -> String {
+    format!(
+        r#"
+[horizon]
+start = "2027-01-01"
+{horizon}
+
+[[clusters]]
+id = "own"
+provider = "aws"
+chip = "h100"
+chips = 100
+billing = "reserved"
+usd_per_chip_hour = 2.0
+price_basis = "on-demand"
+
+[[clusters]]
+id = "cloud"
+provider = "gcp"
+chip = "h100"
+chips = 1000
+billing = "per-use"
+usd_per_chip_hour = 3.0
+price_basis = "on-demand"
+
+[[workloads]]
+id = "train"
+kind = "pre-training"
+work_chip_hours = {{ chip = "h100", chip_hours = 2000000 }}
+mfu = {{ h100 = 0.4 }}
+
+[[workloads]]
+id = "serve"
+kind = "inference"
+demand = [{{ from = "2027-01-01", per_hour = 50 }}, {{ from = "2027-07-01", per_day = 2400 }}]
+throughput = {{ h100 = 1.0 }}
+"#
+    )
+}
+
+#[test]
+fn a_segmented_plan_costs_what_the_fine_plan_costs_when_resolution_does_not_matter() {
+    // Reserved: 100 x 8,760 h x $2 = $1,752,000. Serving: 50/h for 4,344 h and 100/h for
+    // 4,416 h = 658,800 chip-hours; training 2,000,000: 2,658,800 - 876,000 on the reserved
+    // cluster leaves 1,782,800 at $3 = $5,348,400. Total $7,100,400.
+    let want = 1_752_000.0 + 5_348_400.0;
+    for horizon in [
+        "period = \"day\"\nperiods = 365",
+        "segments = [{ period = \"week\", count = 52 }, { period = \"day\", count = 1 }]",
+        "segments = [{ period = \"day\", count = 31 }, { period = \"month\", count = 2 }, { period = \"quarter\", count = 3 }]",
+        "period = \"quarter\"\nperiods = 4",
+    ] {
+        let s = load(&year(horizon));
+        assert_eq!(s.horizon.periods.iter().map(|p| p.hours).sum::<f64>(), 8760.0);
+        let a = plan_with(&s, Backend::Clarabel);
+        assert_usd(a.costs.total_usd, want, horizon);
+    }
+}
+
+#[test]
+fn generate_writes_segmented_horizons_that_plan_and_audit_clean() {
+    let o = common::capplan(&[
+        "generate",
+        "--workloads",
+        "12",
+        "--clusters",
+        "4",
+        "--segments",
+        "week:4,month:2,quarter:2",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(
+        "segments = [{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }, { period = \"quarter\", count = 2 }]"
+    ));
+    let s = load(&text);
+    assert_eq!(s.horizon.len(), 8);
+    assert_eq!(s.horizon.periods[7].label(), "2027-Q3"); // 2027-07-01: weeks end 02-01, months 04-01
+    let a = plan_with(&s, Backend::Microlp);
+    assert_eq!(a.violations(), 0);
+    let bad = common::capplan(&[
+        "generate",
+        "--workloads",
+        "12",
+        "--clusters",
+        "4",
+        "--segments",
+        "week:4,year:2",
+    ]);
+    assert_eq!(common::code(&bad), 2);
+    assert!(common::stderr(&bad).contains("\"year:2\" is not LENGTH:COUNT"));
+}
