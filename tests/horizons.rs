@@ -427,3 +427,37 @@ fn generate_writes_segmented_horizons_that_plan_and_audit_clean() {
     assert_eq!(common::code(&bad), 2);
     assert!(common::stderr(&bad).contains("\"year:2\" is not LENGTH:COUNT"));
 }
+
+#[test]
+fn the_whole_term_model_plans_and_check_reads_its_labelled_schedule_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let model = "models/aws-2026-2029.toml";
+    let o = common::capplan(&["plan", model, "--out", out.to_str().unwrap()]);
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let csv = std::fs::read_to_string(out.join("schedule.csv")).unwrap();
+    assert!(csv.starts_with(
+        "period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd,period_label\n"
+    ));
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with("32,2029-10-01,") && l.ends_with(",2029-Q4")));
+    assert!(csv
+        .lines()
+        .any(|l| l.starts_with("13,2027-03-29,") && l.ends_with(",2027-03-29")));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let text = serde_json::to_string(&json).unwrap();
+    assert!(text.contains("\"period_label\":\"2027-W01\""));
+    let c = common::capplan(&["check", model, out.join("schedule.csv").to_str().unwrap()]);
+    let report = String::from_utf8_lossy(&c.stdout);
+    assert!(report.contains("0 violation(s) of hard rules"), "{report}");
+    let total = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("Total cost: "))
+            .map(str::to_string)
+    };
+    let planned = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(total(&report), total(&planned));
+    assert!(total(&planned).is_some());
+}
