@@ -530,6 +530,11 @@ impl<'s> Formulation<'s> {
         let groups = self.by_cluster_period();
         for (ci, contract) in s.contracts.iter().enumerate() {
             for (j, floor) in contract.spend_floors.iter().enumerate() {
+                if floor.periods.is_empty() {
+                    // Wholly outside the horizon: nothing in the plan changes it, so it is no
+                    // part of the plan's cost (the audit reports what the forecast needs).
+                    continue;
+                }
                 let mut fixed = floor.spent_before_usd + floor.forecast_after_usd;
                 let mut reach = 0.0;
                 let mut terms: Vec<(Col, f64)> = Vec::new();

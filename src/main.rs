@@ -7,12 +7,13 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use capplan::export::{self, ExportFormat};
-use capplan::generate::{generate, GenerateError, GenerateOptions};
+use capplan::generate::{generate_segmented, GenerateError, GenerateOptions};
 use capplan::model::Scenario;
 use capplan::output::{self, OutputError};
 use capplan::overrides::{self, Applied, Override};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
+use capplan::schema::PeriodLength;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
 
 mod replan_cli;
@@ -240,8 +241,15 @@ struct GenerateArgs {
     #[arg(long)]
     clusters: usize,
     /// Number of weekly periods.
+    #[arg(
+        long,
+        required_unless_present = "segments",
+        conflicts_with = "segments"
+    )]
+    periods: Option<usize>,
+    /// A segmented horizon instead of weeks: runs of periods, `week:13,month:9,quarter:8`.
     #[arg(long)]
-    periods: usize,
+    segments: Option<String>,
     /// Seed: the same seed gives the same file, byte for byte.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -433,15 +441,43 @@ fn validate(model: &Path, format: Format) -> anyhow::Result<u8> {
     Ok(if doc.valid { exit::OK } else { exit::BAD_INPUT })
 }
 
+/// `week:13,month:9,quarter:8` as runs of periods.
+fn parse_segments(text: &str) -> Result<Vec<(PeriodLength, u32)>, String> {
+    text.split(',')
+        .map(|part| {
+            let bad = || {
+                format!("--segments: \"{part}\" is not LENGTH:COUNT (e.g. week:13,month:9,quarter:8; lengths day, week, month, quarter)")
+            };
+            let (length, count) = part.trim().split_once(':').ok_or_else(bad)?;
+            let length = PeriodLength::parse(length.trim()).ok_or_else(bad)?;
+            let count = count.trim().parse::<u32>().map_err(|_| bad())?;
+            Ok((length, count))
+        })
+        .collect()
+}
+
 fn run_generate(args: &GenerateArgs) -> anyhow::Result<u8> {
+    let segments = match (&args.segments, args.periods) {
+        (Some(text), _) => match parse_segments(text) {
+            Ok(s) => s,
+            Err(e) => {
+                say(format_args!("error: {e}"));
+                return Ok(exit::BAD_INPUT);
+            }
+        },
+        (None, periods) => vec![(
+            PeriodLength::Week,
+            u32::try_from(periods.unwrap_or(0)).unwrap_or(u32::MAX),
+        )],
+    };
     let opts = GenerateOptions {
         workloads: args.workloads,
         clusters: args.clusters,
-        periods: args.periods,
+        periods: segments.iter().map(|&(_, n)| n as usize).sum(),
         seed: args.seed,
         edges: args.edges,
     };
-    match generate(&opts) {
+    match generate_segmented(&opts, &segments) {
         Ok(text) => {
             emit(text.as_bytes())?;
             Ok(exit::OK)

@@ -727,7 +727,10 @@ mod tests {
     fn schema_fields_are_read_from_the_derive() {
         assert!(Node::Cluster.fields().contains(&"usd_per_chip_hour"));
         assert!(Node::SpendFloor.fields().contains(&"floor_usd"));
-        assert_eq!(Node::Horizon.fields(), ["start", "period", "periods"]);
+        assert_eq!(
+            Node::Horizon.fields(),
+            ["start", "period", "periods", "segments"]
+        );
     }
 
     #[test]

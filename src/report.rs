@@ -338,8 +338,9 @@ pub fn csv_text(s: &str) -> std::borrow::Cow<'_, str> {
 /// First characters that make a spreadsheet read a cell as a formula.
 pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// The schedule as CSV: `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd`;
-/// numbers rounded to 12 significant digits ([`round_sig`]).
+/// The schedule as CSV:
+/// `period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd,period_label` (the
+/// label last, so that readers of the older eight columns by position still work); numbers rounded to 12 significant digits ([`round_sig`]).
 pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -351,6 +352,7 @@ pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
         "workload",
         "chip_hours",
         "cost_usd",
+        "period_label",
     ])
     .expect("writing CSV to memory cannot fail");
     for r in rows {
@@ -363,6 +365,7 @@ pub fn schedule_csv(rows: &[ScheduleRow]) -> Vec<u8> {
             &csv_text(&r.workload),
             &round_sig(r.chip_hours).to_string(),
             &round_sig(r.cost_usd).to_string(),
+            &r.period_label,
         ])
         .expect("writing CSV to memory cannot fail");
     }
@@ -548,6 +551,18 @@ fn costs_section(out: &mut String, a: &AuditReport) {
     }
 }
 
+/// Whether a floor is met; for one outside the horizon, what its forecast needs.
+fn floor_met(f: &SpendFloorStatus) -> String {
+    match (f.outside_horizon, f.met) {
+        (false, met) => yes_no(met),
+        (true, true) => "yes (outside the horizon)".to_string(),
+        (true, false) => format!(
+            "no: outside the horizon, the forecast needs {} more (not billed here)",
+            usd(f.forecast_needed_usd)
+        ),
+    }
+}
+
 /// Each spend floor: what was required, spent and billed.
 fn spend_floors_section(out: &mut String, a: &AuditReport) {
     if !a.spend_floors.is_empty() {
@@ -571,7 +586,7 @@ fn spend_floors_section(out: &mut String, a: &AuditReport) {
                 usd(f.in_horizon_usd),
                 usd(f.forecast_after_usd),
                 usd(f.shortfall_usd),
-                yes_no(f.met),
+                floor_met(f),
             ]);
         }
         out.push_str(&t.render());
@@ -588,6 +603,7 @@ fn utilization_section(out: &mut String, a: &AuditReport) {
         let mut t = Table::new(&[
             "cluster",
             "period",
+            "label",
             "used chip-h",
             "available chip-h",
             "used",
@@ -599,6 +615,7 @@ fn utilization_section(out: &mut String, a: &AuditReport) {
             t.row(vec![
                 u.cluster.clone(),
                 u.period.to_string(),
+                a.period_label(u.period),
                 fmt_num(u.used_chip_hours),
                 fmt_num(u.available_chip_hours),
                 pct(u.fraction),
@@ -631,9 +648,14 @@ fn training_section(out: &mut String, a: &AuditReport) {
                 fmt_num(w.work_pflop),
                 fmt_num(w.done_pflop),
                 fmt_num(w.chip_hours),
-                w.finish_period
-                    .map_or("not done".into(), |p| format!("period {p}")),
-                format!("period {}", w.deadline_period),
+                w.finish_period.map_or("not done".into(), |p| {
+                    format!("period {p} ({})", a.period_label(p))
+                }),
+                format!(
+                    "period {} ({})",
+                    w.deadline_period,
+                    a.period_label(w.deadline_period)
+                ),
             ]);
         }
         out.push_str(&t.render());
@@ -746,12 +768,16 @@ pub fn plan_text(scenario: &Scenario, outcome: &PlanOutcome) -> String {
         let _ = writeln!(out, "{}", d.trim());
     }
     let h = &scenario.horizon;
+    let lengths = match h.segments.as_slice() {
+        [(length, _)] => format!("of one {}", length.as_str()),
+        _ => format!("({})", h.describe()),
+    };
     let _ = writeln!(
         out,
-        "Horizon: {} of one {} from {}\n",
+        "Horizon: {} {lengths} from {} to {}\n",
         count_s(h.len(), "period"),
-        h.length.as_str(),
-        h.periods[0].start
+        h.periods[0].start,
+        h.periods[h.len() - 1].end - chrono::Days::new(1)
     );
     match outcome {
         PlanOutcome::Planned { solver, audit } => {
@@ -821,9 +847,34 @@ pub fn chips_in_use_text(scenario: &Scenario, schedule: &[ScheduleRow]) -> Strin
         t.row(row);
     }
     format!(
-        "\nChips in use (average per period; '.' = idle):\n{}",
-        t.render()
+        "\nChips in use (average per period; '.' = idle):\n{}{}\n",
+        t.render(),
+        period_legend(&scenario.horizon)
     )
+}
+
+/// Which dates the grid's columns are, one run of periods of one length at a time:
+/// `p1-p13 = 2027-W01..2027-W13 (weeks), p14-p22 = 2027-04..2027-12 (months)`.
+pub fn period_legend(h: &crate::model::Horizon) -> String {
+    let mut parts = Vec::new();
+    let mut first = 0;
+    for &(length, count) in &h.segments {
+        let (a, b) = (&h.periods[first], &h.periods[first + count - 1]);
+        parts.push(if count == 1 {
+            format!("p{} = {} ({})", a.number, a.label(), length.as_str())
+        } else {
+            format!(
+                "p{}-p{} = {}..{} ({}s)",
+                a.number,
+                b.number,
+                a.label(),
+                b.label(),
+                length.as_str()
+            )
+        });
+        first += count;
+    }
+    format!("Periods: {}", parts.join(", "))
 }
 
 /// A number for people: rounded to 12 significant digits, then printed in its shortest form

@@ -146,8 +146,9 @@ impl JsonSchema for PerPeriod {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "description": "A quantity given per period: one number for every period, a list \
-                with one number per period, or a linear ramp `{ from = A, to = B }` from the \
-                first period to the last (no other keys).",
+                with one number per period, a linear ramp `{ from = A, to = B }` from the \
+                first period to the last, a rate `{ per_hour = X }` or `{ per_day = X }`, or \
+                values by date range `[{ from = \"2027-04-01\", per_hour = X }]`.",
             "oneOf": [
                 { "type": "number", "description": "The same value in every period." },
                 {
@@ -164,6 +165,37 @@ impl JsonSchema for PerPeriod {
                     },
                     "required": ["from", "to"],
                     "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "description": "A rate per hour, times each period's hours (demand).",
+                    "properties": { "per_hour": { "type": "number", "description": "Units per hour." } },
+                    "required": ["per_hour"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "description": "A rate per day, times each period's days (demand).",
+                    "properties": { "per_day": { "type": "number", "description": "Units per day." } },
+                    "required": ["per_day"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "array",
+                    "description": "Values by date range: each entry holds from its date to the \
+                        next entry's; rates (per_hour, per_day) for demand, `value` for levels \
+                        such as chips.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "from": { "type": "string", "description": "First day, YYYY-MM-DD." },
+                            "per_hour": { "type": "number", "description": "Units per hour from that date." },
+                            "per_day": { "type": "number", "description": "Units per day from that date." },
+                            "value": { "type": "number", "description": "A level (chips) from that date." }
+                        },
+                        "required": ["from"],
+                        "additionalProperties": false
+                    }
                 }
             ]
         })

@@ -112,18 +112,39 @@ pub struct ReplanSpec {
     pub previous: Option<Spanned<String>>,
 }
 
-/// The planning horizon: `periods` consecutive periods of one length from `start`.
+/// The planning horizon from `start`: either `periods` consecutive periods of one length
+/// (`period`), or `segments`, a list of runs of periods of one length each, in order (weeks,
+/// then months, then quarters). The two forms are exclusive.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HorizonSpec {
     /// First day of the first period (`YYYY-MM-DD`).
     #[schemars(with = "String")]
     pub start: Spanned<String>,
-    /// Period length: `day` (24 h), `week` (168 h) or `month` (calendar month from `start`).
+    /// Period length: `day` (24 h), `week` (168 h), `month` (calendar month) or `quarter`
+    /// (three calendar months). Simple form, with `periods`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<PeriodLength>,
+    /// Number of periods (1 to 10,000). Simple form, with `period`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<u32>")]
+    pub periods: Option<Spanned<u32>>,
+    /// Segmented form, instead of `period` and `periods`: runs of periods, in order, e.g.
+    /// `[{ period = "week", count = 13 }, { period = "month", count = 9 }]`. 10,000 periods at most
+    /// in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<SegmentSpec>>")]
+    pub segments: Option<Spanned<Vec<SegmentSpec>>>,
+}
+
+/// One run of periods of one length in a segmented horizon.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// Period length: `day`, `week`, `month` or `quarter`.
     pub period: PeriodLength,
-    /// Number of periods (1 to 10,000).
-    #[schemars(with = "u32")]
-    pub periods: Spanned<u32>,
+    /// Number of periods of that length (1 or more).
+    pub count: u32,
 }
 
 /// Length of one planning period.
@@ -136,6 +157,8 @@ pub enum PeriodLength {
     Week,
     /// One calendar month (28 to 31 days).
     Month,
+    /// Three calendar months (90 to 92 days).
+    Quarter,
 }
 
 impl PeriodLength {
@@ -145,7 +168,15 @@ impl PeriodLength {
             PeriodLength::Day => "day",
             PeriodLength::Week => "week",
             PeriodLength::Month => "month",
+            PeriodLength::Quarter => "quarter",
         }
+    }
+
+    /// Reads a spelling of [`PeriodLength::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Day, Self::Week, Self::Month, Self::Quarter]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -203,8 +234,11 @@ pub struct ReferenceData {
 }
 
 /// A quantity given per period: one number for every period, a list with one number per
-/// period, or a linear ramp `{ from = A, to = B }` from the first period to the last (no other
-/// keys). Anything else is refused with a message naming these three forms and what was found.
+/// period, a linear ramp `{ from = A, to = B }` from the first period to the last, a rate
+/// `{ per_hour = X }` or `{ per_day = X }` (demand: times each period's hours), or values by date
+/// range `[{ from = "2027-04-01", per_hour = 9600 }, ...]` (each holds from its date to the next
+/// entry's; `value` instead of a rate for levels such as chips). Anything else is refused with a
+/// message naming these forms and what was found.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum PerPeriod {
@@ -219,6 +253,32 @@ pub enum PerPeriod {
         /// Value in the last period.
         to: f64,
     },
+    /// A rate, turned into each period's quantity by its hours.
+    Rate(Rate),
+    /// Values by date range, in order of their dates.
+    Dated(Vec<Dated>),
+}
+
+/// A rate or a level: exactly one of its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rate {
+    /// Per hour.
+    PerHour(f64),
+    /// Per day (24 hours).
+    PerDay(f64),
+    /// A level held over time (chips available), averaged over each period by its hours.
+    Value(f64),
+}
+
+/// One entry of a by-date quantity: from its date to the next entry's (or for ever).
+#[derive(Debug, Clone, Serialize)]
+pub struct Dated {
+    /// First day it holds (`YYYY-MM-DD`).
+    pub from: PeriodRef,
+    /// The rate or level from that day.
+    #[serde(flatten)]
+    pub rate: Rate,
 }
 
 /// How a cluster is paid for.
@@ -514,7 +574,7 @@ pub struct PlacementSpec {
 }
 
 /// What [`PerPeriod`] accepts, for messages.
-const PER_PERIOD_FORMS: &str = "a number, a list of one number per period, or { from = A, to = B }";
+const PER_PERIOD_FORMS: &str = "a number, a list of one number per period, or { from = A, to = B }; or a rate, { per_hour = X } or { per_day = X }; or a list of { from = DATE, per_hour = X } (or per_day, or value)";
 
 impl<'de> Deserialize<'de> for PerPeriod {
     // Hand-written rather than `untagged`: serde's untagged enums say only "data did not match
@@ -536,30 +596,102 @@ impl<'de> Deserialize<'de> for PerPeriod {
                 Ok(PerPeriod::Constant(x))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PerPeriod, A::Error> {
-                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(10_000));
-                while let Some(Number(x)) = seq.next_element()? {
-                    v.push(x);
+                let (mut numbers, mut dated) = (Vec::new(), Vec::new());
+                while let Some(item) = seq.next_element::<Item>()? {
+                    match item {
+                        Item::Number(x) => numbers.push(x),
+                        Item::Dated(x) => dated.push(x),
+                    }
+                    if !numbers.is_empty() && !dated.is_empty() {
+                        return Err(de::Error::custom(
+                            "a list mixes numbers and { from = DATE, ... } entries: give one number per period, or dated entries only",
+                        ));
+                    }
                 }
-                Ok(PerPeriod::List(v))
+                Ok(if dated.is_empty() {
+                    PerPeriod::List(numbers)
+                } else {
+                    PerPeriod::Dated(dated)
+                })
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PerPeriod, A::Error> {
-                const KEYS: &[&str] = &["from", "to"];
-                let (mut from, mut to) = (None, None);
+                const KEYS: &[&str] = &["from", "to", "per_hour", "per_day"];
+                let mut slots: [Option<f64>; 4] = [None; 4];
                 while let Some(key) = map.next_key::<String>()? {
-                    let slot = match key.as_str() {
-                        "from" => &mut from,
-                        "to" => &mut to,
-                        _ => return Err(de::Error::unknown_field(&key, KEYS)),
+                    let Some(k) = KEYS.iter().position(|x| *x == key) else {
+                        return Err(de::Error::unknown_field(&key, KEYS));
                     };
-                    if slot.is_some() {
+                    if slots[k].is_some() {
                         return Err(de::Error::custom(format!("`{key}` given twice")));
                     }
-                    *slot = Some(map.next_value::<Number>()?.0);
+                    slots[k] = Some(map.next_value::<Number>()?.0);
                 }
-                Ok(PerPeriod::Ramp {
+                match slots {
+                    [None, None, Some(x), None] => Ok(PerPeriod::Rate(Rate::PerHour(x))),
+                    [None, None, None, Some(x)] => Ok(PerPeriod::Rate(Rate::PerDay(x))),
+                    [from, to, None, None] => Ok(PerPeriod::Ramp {
+                        from: from.ok_or_else(|| de::Error::missing_field("from"))?,
+                        to: to.ok_or_else(|| de::Error::missing_field("to"))?,
+                    }),
+                    _ => Err(de::Error::custom(
+                        "give { from = A, to = B }, { per_hour = X } or { per_day = X }, not a mix",
+                    )),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An entry of a per-period list: a number, or a `{ from = DATE, per_hour = X }` table.
+enum Item {
+    Number(f64),
+    Dated(Dated),
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Item;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or { from = DATE, per_hour = X } (or per_day, or value)")
+            }
+            fn visit_i64<E: de::Error>(self, x: i64) -> Result<Item, E> {
+                Ok(Item::Number(x as f64))
+            }
+            fn visit_u64<E: de::Error>(self, x: u64) -> Result<Item, E> {
+                Ok(Item::Number(x as f64))
+            }
+            fn visit_f64<E: de::Error>(self, x: f64) -> Result<Item, E> {
+                Ok(Item::Number(x))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
+                const KEYS: &[&str] = &["from", "per_hour", "per_day", "value"];
+                let (mut from, mut rate) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    let r = match key.as_str() {
+                        "from" if from.is_none() => {
+                            from = Some(map.next_value::<PeriodRef>()?);
+                            continue;
+                        }
+                        "per_hour" => Rate::PerHour,
+                        "per_day" => Rate::PerDay,
+                        "value" => Rate::Value,
+                        "from" => return Err(de::Error::custom("`from` given twice")),
+                        _ => return Err(de::Error::unknown_field(&key, KEYS)),
+                    };
+                    if rate.is_some() {
+                        return Err(de::Error::custom(
+                            "give one of per_hour, per_day or value per entry",
+                        ));
+                    }
+                    rate = Some(r(map.next_value::<Number>()?.0));
+                }
+                Ok(Item::Dated(Dated {
                     from: from.ok_or_else(|| de::Error::missing_field("from"))?,
-                    to: to.ok_or_else(|| de::Error::missing_field("to"))?,
-                })
+                    rate: rate.ok_or_else(|| de::Error::missing_field("per_hour"))?,
+                }))
             }
         }
         d.deserialize_any(V)

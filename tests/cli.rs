@@ -231,8 +231,9 @@ fn same_model_same_backend_gives_identical_csv_and_json_apart_from_timings() {
     assert_eq!(jsons[0], jsons[2]);
     assert_eq!(jsons[1], jsons[3]);
     let header = String::from_utf8_lossy(&csvs[0]);
-    assert!(header
-        .starts_with("period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd\n"));
+    assert!(header.starts_with(
+        "period,period_start,cluster,provider,chip,workload,chip_hours,cost_usd,period_label\n"
+    ));
 }
 
 #[test]

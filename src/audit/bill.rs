@@ -7,8 +7,8 @@
 //! add up to [`super::Costs::total_usd`]. Two attributions are choices, documented in
 //! `docs/report.md`:
 //! - a spend floor's billed shortfall goes to the period containing the last day of the floor's
-//!   term; a term ending after the horizon bills in the horizon's last period, and one ending
-//!   before it (a floor that only checks its own figures) in the first;
+//!   term; a term ending after the horizon bills in the horizon's last period. A floor no horizon
+//!   period starts in bills nothing: its status says what its forecast needs;
 //! - unmet-demand penalties are paid to no provider: their lines have no provider and no contract.
 
 use std::collections::BTreeMap;

@@ -43,6 +43,7 @@ impl Audit<'_> {
             schedule.push(ScheduleRow {
                 period: t + 1,
                 period_start: s.horizon.periods[t].start.to_string(),
+                period_label: s.horizon.periods[t].label(),
                 cluster: cl.id.clone(),
                 provider: cl.provider.clone(),
                 chip: s.chips[cl.chip].id.clone(),
@@ -193,11 +194,20 @@ impl Audit<'_> {
                 let (in_horizon, in_horizon_carried) = self.contract_spend(k, &floor.periods);
                 let total = floor.spent_before_usd + in_horizon + floor.forecast_after_usd;
                 let short = (floor.floor_usd - total).max(0.0);
-                let shortfall = if short > slack(floor.floor_usd, in_horizon_carried) {
+                let short = if short > slack(floor.floor_usd, in_horizon_carried) {
                     short
                 } else {
                     0.0
                 };
+                // A floor no horizon period starts in is judged by its own figures: what they
+                // lack is what the forecast needs, not a cost of this plan.
+                let outside = !s
+                    .horizon
+                    .periods
+                    .iter()
+                    .any(|p| floor.start <= p.start && p.start <= floor.end);
+                let (shortfall, forecast_needed) =
+                    if outside { (0.0, short) } else { (short, 0.0) };
                 self.costs.spend_shortfall_usd += shortfall;
                 if shortfall > 0.0 {
                     self.findings.push(Finding {
@@ -230,7 +240,9 @@ impl Audit<'_> {
                     in_horizon_usd: in_horizon,
                     forecast_after_usd: floor.forecast_after_usd,
                     shortfall_usd: shortfall,
-                    met: shortfall == 0.0,
+                    met: shortfall == 0.0 && forecast_needed == 0.0,
+                    outside_horizon: outside,
+                    forecast_needed_usd: forecast_needed,
                 });
             }
         }

@@ -103,6 +103,7 @@ pub fn audit_with(s: &Scenario, alloc: &Allocation, tolerance: Tolerance) -> Aud
     a.findings.sort_by_key(|f| (f.severity, f.rule));
     AuditReport {
         tolerance,
+        period_labels: s.horizon.periods.iter().map(|p| p.label()).collect(),
         findings: a.findings,
         costs: a.costs,
         spend_floors,

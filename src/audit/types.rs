@@ -113,10 +113,17 @@ pub struct SpendFloorStatus {
     pub in_horizon_usd: f64,
     /// Forecast spend after the horizon, USD.
     pub forecast_after_usd: f64,
-    /// Shortfall billed, USD.
+    /// Shortfall billed, USD (0 for a floor outside the horizon).
     pub shortfall_usd: f64,
-    /// Whether the floor is met.
+    /// Whether the floor is met (for a floor outside the horizon: by the spend before and the
+    /// forecast after).
     pub met: bool,
+    /// Whether no horizon period starts inside the floor's term: nothing the plan does counts
+    /// toward it, and it is no part of the plan's cost.
+    pub outside_horizon: bool,
+    /// For a floor outside the horizon, the spend it lacks beyond `spent_before_usd +
+    /// forecast_after_usd`: what the forecast needs, USD (0 inside the horizon or when met).
+    pub forecast_needed_usd: f64,
 }
 
 /// Utilization of one cluster in one period: every cluster with a utilization floor, and every
@@ -250,6 +257,8 @@ pub struct ScheduleRow {
     pub period: usize,
     /// First day of the period.
     pub period_start: String,
+    /// Date label of the period (`2027-W05`, `2027-03`, `2028-Q2`, `2027-03-15`).
+    pub period_label: String,
     /// Cluster.
     pub cluster: String,
     /// Provider.
@@ -269,6 +278,9 @@ pub struct ScheduleRow {
 pub struct AuditReport {
     /// Round-off allowed per allocation row in every rule.
     pub tolerance: super::Tolerance,
+    /// Date label of each horizon period, in order (`2027-W05`, `2027-03`, `2028-Q2`,
+    /// `2027-03-15`): index 0 is period 1.
+    pub period_labels: Vec<String>,
     /// Violations of hard rules, then billed shortfalls.
     pub findings: Vec<Finding>,
     /// Costs.
@@ -290,6 +302,15 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
+    /// The date label of period `number` (1-based); empty outside the horizon.
+    pub fn period_label(&self, number: usize) -> String {
+        number
+            .checked_sub(1)
+            .and_then(|t| self.period_labels.get(t))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Number of hard-rule violations.
     pub fn violations(&self) -> usize {
         self.findings

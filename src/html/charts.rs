@@ -95,11 +95,12 @@ pub fn chips_in_use(v: &View) -> Vec<Figure> {
                 let (y1, y0) = (f.y(base + chips), f.y(base));
                 let _ = write!(
                     s,
-                    "<rect x=\"{:.1}\" y=\"{y1:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>period {p}, {}: {} chips</title></rect>",
+                    "<rect x=\"{:.1}\" y=\"{y1:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>period {p} ({}), {}: {} chips</title></rect>",
                     f.x(a) + 0.5,
                     (f.x(b) - f.x(a) - 1.0).max(0.5),
                     (y0 - y1).max(0.0),
                     workload_colour(v, w),
+                    esc(&v.calendar.periods[p - 1].label),
                     esc(w),
                     fmt_num(chips)
                 );
@@ -107,6 +108,7 @@ pub fn chips_in_use(v: &View) -> Vec<Figure> {
                 rows.push(vec![
                     p.to_string(),
                     v.calendar.periods[p - 1].start.clone(),
+                    v.calendar.periods[p - 1].label.clone(),
                     w.to_string(),
                     fmt_num(chips),
                 ]);
@@ -124,7 +126,7 @@ pub fn chips_in_use(v: &View) -> Vec<Figure> {
             id,
             caption: title,
             body: s,
-            header: ["period", "start", "workload", "chips in use"]
+            header: ["period", "start", "label", "workload", "chips in use"]
                 .map(String::from)
                 .to_vec(),
             rows,

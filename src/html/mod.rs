@@ -93,6 +93,10 @@ pub struct CalendarPeriod {
     pub end: String,
     /// Hours in the period.
     pub hours: f64,
+    /// Date label (`2027-W05`, `2027-03`, `2028-Q2`, `2027-03-15`); empty in documents written
+    /// before labels existed.
+    #[serde(default)]
+    pub label: String,
 }
 
 /// One cluster.
@@ -140,6 +144,7 @@ impl Calendar {
                     start: p.start.to_string(),
                     end: p.end.to_string(),
                     hours: p.hours,
+                    label: p.label(),
                 })
                 .collect(),
             clusters: s

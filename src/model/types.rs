@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use petgraph::graph::DiGraph;
 
 use crate::schema::{Billing, PeriodLength, Precision, PriceBasis, WorkloadKind};
@@ -29,13 +29,32 @@ pub struct Period {
     pub end: NaiveDate,
     /// Hours in the period.
     pub hours: f64,
+    /// Length of the period.
+    pub length: PeriodLength,
+}
+
+impl Period {
+    /// The period's date label: the day (`2027-03-15`), the ISO week (`2027-W05`), the month
+    /// (`2027-03`) or the calendar quarter (`2028-Q2`) its first day falls in.
+    pub fn label(&self) -> String {
+        let d = self.start;
+        match self.length {
+            PeriodLength::Day => d.format("%Y-%m-%d").to_string(),
+            PeriodLength::Week => {
+                let w = d.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            }
+            PeriodLength::Month => d.format("%Y-%m").to_string(),
+            PeriodLength::Quarter => format!("{}-Q{}", d.year(), d.month0() / 3 + 1),
+        }
+    }
 }
 
 /// The planning horizon, expanded into periods.
 #[derive(Debug, Clone)]
 pub struct Horizon {
-    /// Period length.
-    pub length: PeriodLength,
+    /// The runs of periods of one length, in order: (length, count).
+    pub segments: Vec<(PeriodLength, usize)>,
     /// The periods, in order; index 0 is period number 1.
     pub periods: Vec<Period>,
 }
@@ -43,24 +62,56 @@ pub struct Horizon {
 impl Horizon {
     /// Expands `count` periods of `length` from `start`.
     pub fn new(start: NaiveDate, length: PeriodLength, count: u32) -> Option<Self> {
-        let mut periods = Vec::with_capacity(count as usize);
+        Self::segmented(start, &[(length, count)])
+    }
+
+    /// Expands runs of periods, each run from the day the previous one ended. Months and
+    /// quarters count calendar months from their run's first day (from 31 January: 28 February,
+    /// then 31 March). `None` past the calendar's end.
+    pub fn segmented(start: NaiveDate, segments: &[(PeriodLength, u32)]) -> Option<Self> {
+        let total: usize = segments.iter().map(|&(_, n)| n as usize).sum();
+        let mut periods = Vec::with_capacity(total);
         let mut begin = start;
-        for number in 1..=count as usize {
-            let end = match length {
-                PeriodLength::Day => begin.succ_opt()?,
-                PeriodLength::Week => begin.checked_add_days(chrono::Days::new(7))?,
-                PeriodLength::Month => start.checked_add_months(Months::new(number as u32))?,
-            };
-            let hours = (end - begin).num_days() as f64 * 24.0;
-            periods.push(Period {
-                number,
-                start: begin,
-                end,
-                hours,
-            });
-            begin = end;
+        for &(length, count) in segments {
+            let first = begin;
+            for k in 1..=count {
+                let end = match length {
+                    PeriodLength::Day => begin.succ_opt()?,
+                    PeriodLength::Week => begin.checked_add_days(chrono::Days::new(7))?,
+                    PeriodLength::Month => first.checked_add_months(Months::new(k))?,
+                    PeriodLength::Quarter => {
+                        first.checked_add_months(Months::new(k.checked_mul(3)?))?
+                    }
+                };
+                periods.push(Period {
+                    number: periods.len() + 1,
+                    start: begin,
+                    end,
+                    hours: (end - begin).num_days() as f64 * 24.0,
+                    length,
+                });
+                begin = end;
+            }
         }
-        Some(Horizon { length, periods })
+        let segments = segments.iter().map(|&(l, n)| (l, n as usize)).collect();
+        Some(Horizon { segments, periods })
+    }
+
+    /// The period lengths in words: `13 weeks, 9 months, 8 quarters` (`1 week` for one).
+    pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .segments
+            .iter()
+            .map(|&(l, n)| {
+                let word = l.as_str();
+                if n == 1 {
+                    format!("1 {word}")
+                } else {
+                    format!("{n} {word}s")
+                }
+            })
+            .collect();
+        parts.join(", ")
     }
 
     /// Number of periods.

@@ -41,6 +41,7 @@ impl Validator<'_> {
             &c.chips,
             horizon,
             "chips available",
+            super::quantities::Meaning::Level,
         );
         let capacity = chips
             .iter()

@@ -7,7 +7,7 @@ use super::Validator;
 use crate::error::fmt_value;
 use crate::format::fmt_num;
 use crate::schema::limits::*;
-use crate::schema::{PerPeriod, ScenarioFile};
+use crate::schema::{PerPeriod, Rate, ScenarioFile};
 
 impl Validator<'_> {
     /// Reports every finite value above its ceiling.
@@ -131,6 +131,21 @@ impl Validator<'_> {
                 self.at_most(&format!("{path}.from"), *from, max, unit);
                 self.at_most(&format!("{path}.to"), *to, max, unit);
             }
+            // A rate's figure is at most the per-period ceiling (an hour or a day is no longer
+            // than any period).
+            PerPeriod::Rate(r) => self.at_most(path, rate_figure(*r), max, unit),
+            PerPeriod::Dated(v) => {
+                for (k, d) in v.iter().enumerate() {
+                    self.at_most(&format!("{path}[{k}]"), rate_figure(d.rate), max, unit);
+                }
+            }
         }
+    }
+}
+
+/// The number a rate or level was written with.
+fn rate_figure(r: Rate) -> f64 {
+    match r {
+        Rate::PerHour(x) | Rate::PerDay(x) | Rate::Value(x) => x,
     }
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::document::{deserialize_all, Document};
 use crate::error::{fmt_value, LoadError, Problem, SourceText};
 use crate::model::{Cluster, Contract, Horizon, Scenario, Workload, REFERENCE_DATA};
-use crate::schema::{id_problem, PerPeriod, PeriodRef, ReferenceData, ScenarioFile};
+use crate::schema::{id_problem, PeriodRef, ReferenceData, ScenarioFile};
 
 mod chips;
 mod clusters;
@@ -20,6 +20,7 @@ mod dependencies;
 mod fit;
 mod horizon;
 mod magnitudes;
+mod quantities;
 mod replan;
 mod workloads;
 
@@ -234,53 +235,6 @@ impl<'a> Validator<'a> {
             }
         }
         index
-    }
-
-    fn per_period(
-        &mut self,
-        path: &str,
-        at: Option<(usize, usize)>,
-        spec: &PerPeriod,
-        horizon: &Horizon,
-        what: &str,
-    ) -> Vec<f64> {
-        let n = horizon.len();
-        let values = match spec {
-            PerPeriod::Constant(x) => vec![*x; n],
-            PerPeriod::List(v) => {
-                if v.len() != n {
-                    self.push(
-                        path,
-                        at,
-                        format!("{} values for {n} periods", v.len()),
-                        format!("give one value per period ({n}), a single number, or {{ from = A, to = B }}"),
-                    );
-                    return vec![0.0; n];
-                }
-                v.clone()
-            }
-            PerPeriod::Ramp { from, to } => (0..n)
-                .map(|t| {
-                    if n == 1 {
-                        *from
-                    } else {
-                        from + (to - from) * t as f64 / (n - 1) as f64
-                    }
-                })
-                .collect(),
-        };
-        for (t, x) in values.iter().enumerate() {
-            if !x.is_finite() || *x < 0.0 {
-                self.push(
-                    path,
-                    at,
-                    format!("{what} in period {} is {}", t + 1, fmt_value(round_12(*x))),
-                    "give finite numbers of 0 or more",
-                );
-                return vec![0.0; n];
-            }
-        }
-        values
     }
 
     fn period_ref(

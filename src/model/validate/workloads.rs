@@ -339,7 +339,14 @@ impl Validator<'_> {
     fn inference_demand(&mut self, e: &Entry, w: &WorkloadSpec, horizon: &Horizon) -> Demand {
         let (path, at, id) = (&e.path, e.at, &e.id);
         let demand = match &w.demand {
-            Some(d) => self.per_period(&format!("{path}.demand"), at, d, horizon, "demand"),
+            Some(d) => self.per_period(
+                &format!("{path}.demand"),
+                at,
+                d,
+                horizon,
+                "demand",
+                super::quantities::Meaning::Amount,
+            ),
             None => {
                 self.push(
                     format!("{path}.demand"),
