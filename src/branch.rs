@@ -34,6 +34,16 @@ pub struct BranchResult {
     pub best_bound: f64,
     /// LP relaxations solved.
     pub nodes: usize,
+    /// Whether the incumbent came from an LP with its integers fixed (a heuristic): its other
+    /// columns already agree exactly with its integers, no re-solve needed.
+    pub fixed_incumbent: bool,
+}
+
+impl BranchResult {
+    fn with_fixed(mut self, fixed: bool) -> Self {
+        self.fixed_incumbent = fixed;
+        self
+    }
 }
 
 /// Lowest objective bound among the open nodes and `floor`.
@@ -68,6 +78,7 @@ pub fn branch_and_bound(
         bound: f64::NEG_INFINITY,
     }];
     let mut incumbent: Option<(f64, Vec<f64>)> = start;
+    let mut fixed_incumbent = false;
     let mut nodes = 0;
     let started = Instant::now();
     let mut last_report = started;
@@ -88,7 +99,8 @@ pub fn branch_and_bound(
             continue;
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return stopped(incumbent, &stack, left_bound.min(node.bound), nodes);
+            return stopped(incumbent, &stack, left_bound.min(node.bound), nodes)
+                .with_fixed(fixed_incumbent);
         }
         for (k, &j) in ints.iter().enumerate() {
             relaxed.col_lower[j] = node.lower[k];
@@ -98,17 +110,22 @@ pub fn branch_and_bound(
         let (obj, x) = match relax(&relaxed) {
             Ok(Some(solution)) => solution,
             Ok(None) => continue,
-            Err(()) => return stopped(incumbent, &stack, left_bound.min(node.bound), nodes),
+            Err(()) => {
+                return stopped(incumbent, &stack, left_bound.min(node.bound), nodes)
+                    .with_fixed(fixed_incumbent)
+            }
         };
         if obj >= prune_at(&incumbent) {
             left_bound = left_bound.min(obj);
             continue;
         }
         let fractional = most_fractional(&ints, &x, &node);
-        if incumbent.is_none() && fractional.is_some() && nodes.is_power_of_two() {
-            if let Some(found) = round_and_solve(&relaxed, &ints, &x, &mut relax) {
-                tracing::debug!(nodes, objective = found.0, "rounding found an incumbent");
+        if fractional.is_some() {
+            let found = primal_heuristic(lp, nodes, &incumbent, &relaxed, &ints, &x, &mut relax);
+            if let Some(found) = found {
+                tracing::debug!(nodes, objective = found.0, "a heuristic found an incumbent");
                 incumbent = Some(found);
+                fixed_incumbent = true;
             }
         }
         match fractional {
@@ -118,11 +135,13 @@ pub fn branch_and_bound(
                     x[j] = x[j].round();
                 }
                 incumbent = Some((obj, x));
+                fixed_incumbent = false;
             }
             Some((k, value, _)) => push_children(&mut stack, node, k, value, obj),
         }
     }
     BranchResult {
+        fixed_incumbent,
         complete: true,
         best_bound: incumbent
             .as_ref()
@@ -162,6 +181,7 @@ fn stopped(
 ) -> BranchResult {
     BranchResult {
         incumbent,
+        fixed_incumbent: false,
         complete: false,
         best_bound: open_bound(stack, node_bound),
         nodes,
@@ -207,6 +227,28 @@ fn most_fractional(ints: &[usize], x: &[f64], node: &Node) -> Option<(usize, f64
         })
         .filter(|&(_, _, frac)| frac > INTEGRALITY_TOL)
         .max_by(|a, b| a.2.total_cmp(&b.2).then(b.0.cmp(&a.0)))
+}
+
+/// A plan from node `nodes`'s fractional relaxation `x`, when better than `incumbent`: at the
+/// root, [`crate::heuristic::round_and_repair`] (each predecessor's completion from its relaxed
+/// gates); further down, until an incumbent exists, rounding at nodes 1, 2, 4, 8, ...
+fn primal_heuristic(
+    lp: &LinearProgram,
+    nodes: usize,
+    incumbent: &Option<(f64, Vec<f64>)>,
+    relaxed: &LinearProgram,
+    ints: &[usize],
+    x: &[f64],
+    relax: &mut impl FnMut(&LinearProgram) -> Result<Option<(f64, Vec<f64>)>, ()>,
+) -> Option<(f64, Vec<f64>)> {
+    let found = if nodes == 1 {
+        crate::heuristic::round_and_repair(lp, x, &mut *relax)
+    } else if incumbent.is_none() && nodes.is_power_of_two() {
+        round_and_solve(relaxed, ints, x, relax)
+    } else {
+        None
+    };
+    found.filter(|(obj, _)| incumbent.as_ref().is_none_or(|(best, _)| obj < best))
 }
 
 /// A primal heuristic: rounds every integer column of the relaxation's solution `x` to the

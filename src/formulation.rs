@@ -110,6 +110,8 @@ impl FixedPast {
     }
 }
 
+mod gates;
+
 /// Chip-hours per unit of an allocation column.
 pub const CHIP_HOURS_PER_UNIT: f64 = 1_000.0;
 /// Dollars per unit of the objective.
@@ -122,6 +124,8 @@ pub enum ColKey {
     Alloc(WorkloadId, ClusterId, usize),
     /// 1 once a predecessor's work is complete by the end of a period.
     Done(WorkloadId, usize),
+    /// A training workload's cumulative output (PFLOP) through a period (dependencies only).
+    Progress(WorkloadId, usize),
     /// Inference demand not served (penalized).
     Unmet(WorkloadId, usize),
     /// Chip-hours under a soft utilization floor.
@@ -151,11 +155,15 @@ pub enum RowKey {
     Utilization(ContractId, usize, usize),
     /// Spend floor of a contract period.
     Spend(ContractId, usize),
+    /// A training workload's progress through a period is the one before plus the period's
+    /// output.
+    Progress(WorkloadId, usize),
     /// `Done(p, t)` only once p's cumulative work is complete.
     DoneWhenComplete(WorkloadId, usize),
     /// `Done(p, t)` stays 1 once reached.
     DoneMonotone(WorkloadId, usize),
-    /// The successor receives compute in a period only if the predecessor was done before it.
+    /// The successor receives compute in a period (a training successor: any compute up to it)
+    /// only if the predecessor was done before it.
     After(WorkloadId, WorkloadId, usize),
 }
 
@@ -175,6 +183,8 @@ pub struct Formulation<'s> {
     alloc: Vec<Vec<(ClusterId, usize, Col)>>,
     /// `Done` columns per workload by period (only for predecessors inside their window).
     done: Vec<Vec<Option<Col>>>,
+    /// Progress columns of training workloads in the DAG ([`gates`]).
+    progress: Vec<gates::Progress>,
     /// Work gap column per workload (elastic only).
     work_gap: Vec<Option<Col>>,
     /// Dollars that reserved capacity costs whatever the plan.
@@ -207,6 +217,7 @@ impl<'s> Formulation<'s> {
             elastic,
             alloc: vec![Vec::new(); n],
             done: vec![Vec::new(); n],
+            progress: vec![None; n],
             work_gap: vec![None; n],
             reserved_usd: 0.0,
             unreachable_floor_usd: 0.0,
@@ -601,90 +612,6 @@ impl<'s> Formulation<'s> {
         }
     }
 
-    /// A successor gets compute in period t only if every predecessor's work was complete by
-    /// the end of period t-1. `Done(p, t)` is binary and may be 1 only once p's cumulative work
-    /// reaches its total; periods at or after p's latest finish need no gate, since p's work is
-    /// complete by then in every feasible plan.
-    fn dependency_rows(&mut self) {
-        let s = self.scenario;
-        let periods = s.horizon.len();
-        let preds: Vec<usize> = {
-            let mut v: Vec<usize> = s
-                .workloads
-                .iter()
-                .flat_map(|w| w.after.iter().map(|p| p.0))
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        for &p in &preds {
-            let w = &s.workloads[p];
-            let Demand::Training { work_pflop } = w.demand else {
-                continue;
-            };
-            self.done[p] = vec![None; periods];
-            for t in w.earliest_start..w.latest_finish.min(periods) {
-                let d = self.col(ColKey::Done(WorkloadId(p), t), 0.0, 0.0, 1.0, true);
-                self.done[p][t] = Some(d);
-                let mut terms: Vec<(Col, f64)> = self.alloc[p]
-                    .iter()
-                    .filter(|&&(_, tau, _)| tau <= t)
-                    .map(|&(c, _, col)| (col, self.yield_of(p, c) * CHIP_HOURS_PER_UNIT))
-                    .collect();
-                if let Some(g) = self.work_gap[p] {
-                    terms.push((g, work_pflop));
-                }
-                terms.push((d, -work_pflop));
-                // The fixed past's output is a constant on the left: moved to the bound.
-                let before = self
-                    .past
-                    .counted_done(self.past.output_through(p, t), work_pflop);
-                self.row(
-                    RowKey::DoneWhenComplete(WorkloadId(p), t),
-                    terms,
-                    // Not -0.0: an exported program reads as before.
-                    if before > 0.0 { -before } else { 0.0 },
-                    f64::INFINITY,
-                );
-                if t > w.earliest_start {
-                    let prev = self.done[p][t - 1].expect("created in the previous iteration");
-                    self.row(
-                        RowKey::DoneMonotone(WorkloadId(p), t),
-                        [(prev, 1.0), (d, -1.0)],
-                        f64::NEG_INFINITY,
-                        0.0,
-                    );
-                }
-            }
-        }
-        for (k, w) in s.workloads.iter().enumerate() {
-            for p in &w.after {
-                let pw = &s.workloads[p.0];
-                let mut by_period: Vec<Vec<Col>> = vec![Vec::new(); periods];
-                for &(_, t, col) in &self.alloc[k] {
-                    by_period[t].push(col);
-                }
-                for (t, cols) in by_period.into_iter().enumerate() {
-                    if cols.is_empty() || t == 0 || t > pw.latest_finish {
-                        continue;
-                    }
-                    let gate =
-                        self.done[p.0].get(t - 1).copied().flatten().expect(
-                            "successor columns start after the predecessor's earliest start",
-                        );
-                    let terms = self.gated_terms(k, t, cols, gate);
-                    self.row(
-                        RowKey::After(WorkloadId(k), *p, t),
-                        terms,
-                        f64::NEG_INFINITY,
-                        0.0,
-                    );
-                }
-            }
-        }
-    }
-
     /// The terms of `sum(cols) <= M gate` for workload `k`'s columns `cols` in period `t`, in
     /// the tighter of two forms: chip-hours against what the period can hold, or the
     /// workload's output (PFLOP, demand units) against all it needs (its work, the period's
@@ -759,6 +686,7 @@ impl<'s> Formulation<'s> {
         match self.cols[j] {
             ColKey::Alloc(k, cl, t) => format!("x_{}_{}_p{}", w(k), c(cl), t + 1),
             ColKey::Done(k, t) => format!("done_{}_p{}", w(k), t + 1),
+            ColKey::Progress(k, t) => format!("progress_{}_p{}", w(k), t + 1),
             ColKey::Unmet(k, t) => format!("unmet_{}_p{}", w(k), t + 1),
             ColKey::UtilShort(k, f, t) => format!(
                 "utilshort_{}_{}_p{}",
@@ -804,6 +732,7 @@ impl<'s> Formulation<'s> {
                 ct(k),
                 safe(&s.contracts[k.0].spend_floors[f].name)
             ),
+            RowKey::Progress(k, t) => format!("progress_{}_p{}", w(k), t + 1),
             RowKey::DoneWhenComplete(k, t) => format!("done_{}_p{}", w(k), t + 1),
             RowKey::DoneMonotone(k, t) => format!("donemono_{}_p{}", w(k), t + 1),
             RowKey::After(k, p, t) => format!("after_{}_{}_p{}", w(k), w(p), t + 1),

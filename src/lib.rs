@@ -58,6 +58,7 @@ pub mod finance;
 pub mod format;
 pub mod formulation;
 pub mod generate;
+pub mod heuristic;
 pub mod html;
 pub mod lp;
 pub mod model;
