@@ -13,6 +13,7 @@ use capplan::output::{self, OutputError};
 use capplan::overrides::{self, Applied, Override, WithOverrides};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
+use capplan::sensitivity;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
 
 /// Exit codes: the contract scripts and CI rely on.
@@ -255,6 +256,20 @@ struct PlanArgs {
     /// `contracts.ID.spend_floors.NAME.floor_usd*=1.1`, `workloads.ID.deadline+=1`.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
+    /// Shadow prices of the binding terms ("What binds"): the largest 10 in the table, all of
+    /// them, or none (no duals are computed; the JSON and --out have every term otherwise).
+    #[arg(long, value_enum, default_value = "top")]
+    sensitivity: SensitivityArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SensitivityArg {
+    /// The 10 largest in the table (every term in JSON and sensitivity.csv).
+    Top,
+    /// Every binding term in the table too.
+    All,
+    /// No shadow prices (skips computing them).
+    Off,
 }
 
 fn main() -> ExitCode {
@@ -456,7 +471,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
 const MAX_TIME_LIMIT: f64 = capplan::solver::MAX_TIME_LIMIT_SECONDS;
 
 /// The names `--out` writes, the document last.
-const OUT_FILES: [&str; 4] = ["schedule.csv", "bill.csv", "report.html", "plan.json"];
+const OUT_FILES: [&str; 5] = [
+    "schedule.csv",
+    "bill.csv",
+    "sensitivity.csv",
+    "report.html",
+    "plan.json",
+];
 
 fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     let export_format = match preflight(&args) {
@@ -475,13 +496,14 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     if let Some(dir) = &args.out {
         output::prepare_folder(dir, &OUT_FILES)?;
     }
-    let opts = plan_options(
+    let mut opts = plan_options(
         args.solver,
         args.algorithm,
         args.time_limit,
         args.mip_gap,
         verbose,
     );
+    opts.solve.duals = args.sensitivity != SensitivityArg::Off;
     // The program is exported before it is solved, so a long solve can be inspected meanwhile.
     let mut exported: Option<Result<(), OutputError>> = None;
     let mut export_seconds = 0.0;
@@ -515,9 +537,15 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
         write_outputs(dir, &scenario, &mut outcome, export_seconds, &applied)?;
     }
     match args.format {
-        Format::Table => emit(
-            overrides::annotate_text(&report::plan_text(&scenario, &outcome), &applied).as_bytes(),
-        )?,
+        Format::Table => {
+            let mut text = report::plan_text(&scenario, &outcome);
+            if let Some(sens) = &solver_mut(&mut outcome).sensitivity {
+                let limit = (args.sensitivity == SensitivityArg::Top).then_some(sensitivity::TOP);
+                text.push('\n');
+                text.push_str(&sensitivity::text(&scenario, sens, limit));
+            }
+            emit(overrides::annotate_text(&text, &applied).as_bytes())?
+        }
         Format::Json => emit(&report::json_pretty(&WithOverrides {
             document: report::plan_document(&scenario, &outcome),
             overrides: &applied,
@@ -587,28 +615,33 @@ fn write_outputs(
         ),
         _ => (None, None),
     };
+    let prices = solver_mut(outcome)
+        .sensitivity
+        .as_ref()
+        .filter(|_| csv.is_some())
+        .map(sensitivity::csv);
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     let json = report::json_pretty(&WithOverrides {
         document: report::plan_document(scenario, outcome),
         overrides: applied,
     })?;
     let html = capplan::html::render(&serde_json::from_slice(&json)?, "plan.json")?;
-    let [schedule, bill_file, report_file, plan] = OUT_FILES;
+    let [schedule, bill_file, prices_file, report_file, plan] = OUT_FILES;
     match (&csv, &bill) {
-        (Some(csv), Some(bill)) => output::replace_set(
-            dir,
-            &[
-                (schedule, csv),
-                (bill_file, bill),
-                (report_file, html.as_bytes()),
-                (plan, &json),
-            ],
-            &[],
-        )?,
+        (Some(csv), Some(bill)) => {
+            let mut files: Vec<(&str, &[u8])> = vec![(schedule, csv), (bill_file, bill)];
+            let mut stale = Vec::new();
+            match &prices {
+                Some(p) => files.push((prices_file, p)),
+                None => stale.push(prices_file),
+            }
+            files.extend([(report_file, html.as_bytes()), (plan, &json[..])]);
+            output::replace_set(dir, &files, &stale)?
+        }
         _ => output::replace_set(
             dir,
             &[(report_file, html.as_bytes()), (plan, &json)],
-            &[schedule, bill_file],
+            &[schedule, bill_file, prices_file],
         )?,
     }
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();

@@ -11,6 +11,7 @@ use crate::audit::{audit, slack, AuditReport};
 use crate::format::fmt_num;
 use crate::formulation::{ColKey, Formulation};
 use crate::model::{ClusterId, ContractId, Demand, Scenario, WorkloadId};
+use crate::sensitivity::Sensitivity;
 use crate::solver::{self, Algorithm, Backend, SolveOptions, SolveStatus, SolverError};
 
 /// Seconds spent in each phase.
@@ -57,6 +58,10 @@ pub struct SolverInfo {
     pub timings: Timings,
     /// The backend's message, when it failed.
     pub message: Option<String>,
+    /// Shadow prices of the plan, when asked for ([`SolveOptions::duals`]). Not part of the
+    /// `solver` section: plan.json has them as its own top-level `sensitivity` section.
+    #[serde(skip)]
+    pub sensitivity: Option<crate::sensitivity::Sensitivity>,
 }
 
 /// Something an infeasible scenario cannot meet, found by the least-violation program.
@@ -189,12 +194,14 @@ pub fn plan_inspecting(
             ..Timings::default()
         },
         message: result.message.clone(),
+        sensitivity: None,
     };
     match (result.status, result.x) {
         (status, Some(x)) if status.has_plan() => {
             let t = Instant::now();
             let allocation = formulation.allocation(&x);
             let objective = formulation.cost_usd(&x);
+            info.sensitivity = Sensitivity::of_solve(&formulation, &x, result.duals.as_ref());
             info.objective_usd = Some(objective);
             info.timings.extract_seconds = t.elapsed().as_secs_f64();
             let t = Instant::now();

@@ -53,6 +53,10 @@ pub struct PlanDocument<'a> {
     pub bill: Option<&'a Bill>,
     /// Periods, clusters and workloads: what `capplan report` draws the charts against.
     pub calendar: Calendar,
+    /// Shadow prices of the binding terms (plans, unless `--sensitivity off`): built by
+    /// [`crate::sensitivity`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<&'a crate::sensitivity::Sensitivity>,
 }
 
 /// Contract floors.
@@ -92,6 +96,7 @@ pub fn plan_document<'a>(scenario: &Scenario, outcome: &'a PlanOutcome) -> PlanD
         schedule: audit.map_or(&[], |a| &a.schedule),
         bill: audit.map(|a| &a.bill),
         calendar: Calendar::of(scenario),
+        sensitivity: audit.and(solver.sensitivity.as_ref()),
     }
 }
 
