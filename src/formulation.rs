@@ -90,6 +90,9 @@ pub struct Formulation<'s> {
     /// Dollars of spend-floor shortfall owed whatever the plan: floors that even every per-use
     /// chip-hour bought at its rate cannot reach.
     pub unreachable_floor_usd: f64,
+    /// The spend floors of [`Self::unreachable_floor_usd`] (contract, floor): each dollar more
+    /// of them is a dollar more of shortfall.
+    pub unreachable_floors: Vec<(ContractId, usize)>,
 }
 
 impl<'s> Formulation<'s> {
@@ -107,6 +110,7 @@ impl<'s> Formulation<'s> {
             work_gap: vec![None; n],
             reserved_usd: 0.0,
             unreachable_floor_usd: 0.0,
+            unreachable_floors: Vec::new(),
         };
         f.allocation_columns();
         f.capacity_rows();
@@ -431,6 +435,9 @@ impl<'s> Formulation<'s> {
                     continue;
                 }
                 if need > reach * (1.0 + 1e-9) {
+                    if !self.elastic {
+                        self.unreachable_floors.push((ContractId(ci), j));
+                    }
                     self.unreachable_floor(need, &terms);
                     continue;
                 }

@@ -133,6 +133,10 @@ pub fn shadow_prices(f: &Formulation<'_>, x: &[f64], duals: &Duals) -> Sensitivi
     let mut acc: HashMap<Key, f64> = HashMap::new();
     row_prices(f, &duals.rows, &mut acc);
     bound_prices(f, x, &duals.rows, &mut acc);
+    // A floor no plan can reach is no row: every dollar more of it is a dollar more owed.
+    for &(k, j) in &f.unreachable_floors {
+        *acc.entry(Key::Spend(k, j)).or_default() += 1.0;
+    }
     let mut terms: Vec<(Key, Term)> = acc
         .into_iter()
         .map(|(k, v)| (k, term(f.scenario, k, significant(v * domain_factor(k)))))
