@@ -131,7 +131,7 @@ enum Key {
 /// The shadow prices of the plan `x` (the formulation's columns) from `duals` of its rows.
 pub fn shadow_prices(f: &Formulation<'_>, x: &[f64], duals: &Duals) -> Sensitivity {
     let mut acc: HashMap<Key, f64> = HashMap::new();
-    row_prices(f, &duals.rows, &mut acc);
+    row_prices(f, x, &duals.rows, &mut acc);
     bound_prices(f, x, &duals.rows, &mut acc);
     // A floor no plan can reach is no row: every dollar more of it is a dollar more owed.
     for &(k, j) in &f.unreachable_floors {
@@ -164,22 +164,33 @@ pub fn shadow_prices(f: &Formulation<'_>, x: &[f64], duals: &Duals) -> Sensitivi
 
 /// Adds each priced row's dual, per unit of its right-hand side as the formulation wrote it
 /// (before the row was divided by its largest coefficient).
-fn row_prices(f: &Formulation<'_>, y: &[f64], acc: &mut HashMap<Key, f64>) {
+fn row_prices(f: &Formulation<'_>, x: &[f64], y: &[f64], acc: &mut HashMap<Key, f64>) {
     for (i, key) in f.rows.iter().enumerate() {
         if y[i] == 0.0 {
             continue;
         }
-        let k = match *key {
-            RowKey::Capacity(c, t) => Key::Capacity(c, t),
-            RowKey::Work(w) => Key::Work(w),
-            RowKey::Demand(w, t) => Key::Demand(w, t),
-            RowKey::MaxChips(w, t) => Key::MaxChips(w, t),
-            RowKey::Utilization(k, j, t) => Key::Utilization(k, j, t),
-            RowKey::Spend(k, j) => Key::Spend(k, j),
-            RowKey::DoneWhenComplete(..) | RowKey::DoneMonotone(..) | RowKey::After(..) => continue,
+        let (k, per_unit) = match *key {
+            RowKey::Capacity(c, t) => (Key::Capacity(c, t), 1.0),
+            RowKey::Work(w) => (Key::Work(w), 1.0),
+            RowKey::Demand(w, t) => (Key::Demand(w, t), 1.0),
+            RowKey::MaxChips(w, t) => (Key::MaxChips(w, t), 1.0),
+            RowKey::Utilization(k, j, t) => (Key::Utilization(k, j, t), 1.0),
+            RowKey::Spend(k, j) => (Key::Spend(k, j), 1.0),
+            // `work done by t >= work x done(t)`: with `done(t)` fixed at the plan's value, a
+            // PFLOP more of work is `done(t)` more on that row's right-hand side.
+            RowKey::DoneWhenComplete(w, _) => (Key::Work(w), done_value(f, i, x)),
+            RowKey::DoneMonotone(..) | RowKey::After(..) => continue,
         };
-        *acc.entry(k).or_default() += y[i] / f.lp.row_scale[i];
+        *acc.entry(k).or_default() += y[i] / f.lp.row_scale[i] * per_unit;
     }
+}
+
+/// The plan's value of the `Done` column of row `i`.
+fn done_value(f: &Formulation<'_>, i: usize, x: &[f64]) -> f64 {
+    f.lp.row(i)
+        .iter()
+        .find(|(c, _)| matches!(f.cols[c.0 as usize], ColKey::Done(..)))
+        .map_or(0.0, |(c, _)| x[c.0 as usize].round())
 }
 
 /// Adds the price of each column bound that is a term (or moves with one): an allocation at

@@ -307,7 +307,14 @@ penalty_usd_per_chip_hour = 0.5
     let s = load(
         &[
             WEEK1,
-            &h100("dedicated", "aws", "10", "reserved", 1.0, "contract = \"c\""),
+            &h100(
+                "dedicated",
+                "aws",
+                "10",
+                "reserved",
+                1.0,
+                "contract = \"c\"",
+            ),
             &training("job", 500.0, ""),
             &contract("c", "aws", 0.0, soft),
         ]
@@ -411,4 +418,282 @@ fn max_chips_as_a_bound_and_as_a_row() {
             });
         }
     }
+}
+
+#[test]
+fn a_plan_with_dependencies_is_priced_with_its_dependency_decisions_fixed() {
+    // Three weeks. pre (500 chip-hours) must finish before main (2,000) starts. The plan: pre
+    // in week 1 on cheap ($2, 840 a week), main in weeks 2 and 3: 1,680 on cheap and 320 on
+    // dear ($3). Whether pre is done by week 1 is an integer decision; with it fixed, a
+    // chip-hour more of pre's work is done in week 1, where cheap has room: $2; of main's, on
+    // dear: $3; a chip-hour more on cheap in week 2 moves one of main's off dear: -$1.
+    let three_weeks = WEEK1.replace("periods = 1", "periods = 3");
+    let s = load(
+        &[
+            three_weeks.as_str(),
+            &h100("cheap", "gcp", "5", "per-use", 2.0, ""),
+            &h100("dear", "azure", "10", "per-use", 3.0, ""),
+            &training("pre", 500.0, ""),
+            &training("main", 2000.0, "after = [\"pre\"]"),
+        ]
+        .concat(),
+    );
+    assert!(
+        capplan::formulation::Formulation::build(&s, false)
+            .lp
+            .num_integers()
+            > 0
+    );
+    let y = pflop_per_chip_hour(&s, "pre");
+    for b in backends(&s) {
+        let sens = prices(&s, b);
+        assert_eq!(sens.basis, "lp_with_integers_fixed", "{b:?}");
+        let cheap =
+            |p: usize| move |t: &Term| t.cluster.as_deref() == Some("cheap") && t.period == Some(p);
+        assert_price(price(&sens, TermKind::Capacity, cheap(1)), 0.0, "week 1");
+        for p in [2, 3] {
+            assert_price(
+                price(&sens, TermKind::Capacity, cheap(p)),
+                -1.0,
+                "weeks 2-3",
+            );
+        }
+        for (k, (w, want)) in [("pre", 2.0), ("main", 3.0)].into_iter().enumerate() {
+            let wl = |t: &Term| t.workload.as_deref() == Some(w);
+            assert_price(price(&sens, TermKind::Work, wl), want / y, w);
+            assert_finite_difference(&s, b, 1.0, want / y, w, |s, d| {
+                if let Demand::Training { work_pflop } = &mut s.workloads[k].demand {
+                    *work_pflop += d;
+                }
+            });
+        }
+        assert_finite_difference(&s, b, 10.0, -1.0, "capacity week 2", |s, d| {
+            s.clusters[0].capacity[1] += d
+        });
+    }
+}
+
+/// Checks the largest `n` prices of kinds a scenario field moves alone (spend floors, work,
+/// demand, capacity of a per-use cluster without a utilization floor) against two-sided
+/// finite differences; returns how many were not degenerate (and so checked).
+fn check_against_finite_differences(s: &Scenario, b: Backend, n: usize) -> usize {
+    let sens = prices(s, b);
+    let mut checked = 0;
+    for t in sens.terms.iter().take(n) {
+        let Some((h, perturb)) = perturbation(s, t) else {
+            continue;
+        };
+        let (left, right) = finite_difference(s, b, h, &perturb);
+        let tol = 1e-3 * t.usd_per_unit.abs() + 1e-6 * 1e3 / h;
+        if (left - right).abs() > tol {
+            continue; // degenerate here: the price is one side's, or neither
+        }
+        assert!(
+            (left - t.usd_per_unit).abs() <= tol && (right - t.usd_per_unit).abs() <= tol,
+            "{b:?} {}: price {}, finite differences {left} / {right}",
+            t.message,
+            t.usd_per_unit
+        );
+        checked += 1;
+    }
+    checked
+}
+
+type Perturb = Box<dyn Fn(&mut Scenario, f64)>;
+
+/// A step and the change of one scenario field that moves only term `t`'s right-hand side.
+fn perturbation(s: &Scenario, t: &Term) -> Option<(f64, Perturb)> {
+    let w = t.workload.as_deref().and_then(|id| s.workload_by_id(id));
+    let p = t.period.map(|p| p - 1);
+    match t.kind {
+        TermKind::SpendFloor => {
+            let k = s
+                .contracts
+                .iter()
+                .position(|c| Some(&c.id) == t.contract.as_ref())?;
+            let j = s.contracts[k]
+                .spend_floors
+                .iter()
+                .position(|f| Some(&f.name) == t.floor.as_ref())?;
+            let h = 1e-4 * s.contracts[k].spend_floors[j].floor_usd;
+            Some((
+                h,
+                Box::new(move |s, d| s.contracts[k].spend_floors[j].floor_usd += d),
+            ))
+        }
+        TermKind::Work => {
+            let k = w?.0;
+            let h = 1e-4 * s.workloads[k].work_pflop()?;
+            Some((
+                h,
+                Box::new(move |s, d| {
+                    if let Demand::Training { work_pflop } = &mut s.workloads[k].demand {
+                        *work_pflop += d;
+                    }
+                }),
+            ))
+        }
+        TermKind::Demand => {
+            let (k, p) = (w?.0, p?);
+            let Demand::Inference { demand, .. } = &s.workloads[k].demand else {
+                return None;
+            };
+            Some((
+                1e-4 * demand[p],
+                Box::new(move |s, d| {
+                    if let Demand::Inference { demand, .. } = &mut s.workloads[k].demand {
+                        demand[p] += d;
+                    }
+                }),
+            ))
+        }
+        TermKind::Capacity => {
+            let c = s
+                .clusters
+                .iter()
+                .position(|c| Some(&c.id) == t.cluster.as_ref())?;
+            let floored = s
+                .contracts
+                .iter()
+                .any(|k| k.utilization_floors.iter().any(|u| u.cluster.0 == c));
+            let per_use = s.clusters[c].billing == capplan::schema::Billing::PerUse;
+            if floored || !per_use {
+                return None; // more capacity there moves a floor or a fee too
+            }
+            let p = p?;
+            let h = 1e-4 * s.clusters[c].capacity[p];
+            Some((h, Box::new(move |s, d| s.clusters[c].capacity[p] += d)))
+        }
+        TermKind::UtilizationFloor | TermKind::MaxChips => None,
+    }
+}
+
+#[test]
+fn generated_scenarios_prices_equal_finite_differences_where_not_degenerate() {
+    let mut checked = 0;
+    for seed in [3, 7, 11] {
+        let text = capplan::generate::generate(&capplan::generate::GenerateOptions {
+            workloads: 12,
+            clusters: 5,
+            periods: 4,
+            seed,
+            edges: 0,
+        })
+        .unwrap();
+        let s = Scenario::from_toml(&text, std::path::Path::new("generated.toml")).unwrap();
+        for b in backends(&s) {
+            checked += check_against_finite_differences(&s, b, 12);
+        }
+    }
+    // Most terms of these scenarios are not degenerate: the check must have bitten.
+    assert!(checked >= 10, "only {checked} prices checked");
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_command_line_shows_what_binds_and_writes_the_prices_to_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plan");
+    let o = common::capplan(&[
+        "plan",
+        "models/tutorial.toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let text = stdout(&o);
+    let what = text
+        .split("What binds")
+        .nth(1)
+        .expect("a What binds section");
+    assert!(
+        what.contains("utilization_floor  trn2-dedicated, week 1"),
+        "{what}"
+    );
+    assert!(what.contains("would raise the total by $1.00"), "{what}");
+    // plan.json: a top-level section, every term, largest first.
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let sens = &doc["sensitivity"];
+    assert_eq!(sens["basis"], "lp");
+    let terms = sens["terms"].as_array().unwrap();
+    assert!(!terms.is_empty());
+    let values: Vec<f64> = terms
+        .iter()
+        .map(|t| t["usd_per_unit"].as_f64().unwrap())
+        .collect();
+    assert!(
+        values.windows(2).all(|w| w[0].abs() >= w[1].abs()),
+        "{values:?}"
+    );
+    // sensitivity.csv: the same terms, in the same order.
+    let csv = std::fs::read_to_string(out.join("sensitivity.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("rank,kind,cluster,contract,floor,workload"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), terms.len());
+    for (row, t) in rows.iter().zip(terms) {
+        assert!(row.contains(t["kind"].as_str().unwrap()), "{row}");
+        let v: f64 = row.split(',').nth(7).unwrap().parse().unwrap();
+        assert_eq!(v, t["usd_per_unit"].as_f64().unwrap());
+    }
+    // --sensitivity off: no section, no prices file (a previous run's is removed).
+    let o = common::capplan(&[
+        "plan",
+        "models/tutorial.toml",
+        "--sensitivity",
+        "off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(common::code(&o), 0);
+    assert!(!stdout(&o).contains("What binds"));
+    assert!(!out.join("sensitivity.csv").exists());
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert!(doc.get("sensitivity").is_none());
+}
+
+#[test]
+fn a_plan_with_dependencies_says_its_prices_are_those_of_the_fixed_lp() {
+    let o = common::capplan(&[
+        "plan",
+        "models/aws-frontier-2027q1.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["sensitivity"]["basis"], "lp_with_integers_fixed");
+    assert!(doc["sensitivity"]["note"]
+        .as_str()
+        .unwrap()
+        .contains("dependency decisions"));
+    let o = common::capplan(&[
+        "plan",
+        "models/aws-frontier-2027q1.toml",
+        "--sensitivity",
+        "all",
+    ]);
+    let text = stdout(&o);
+    let what = text.split("What binds").nth(1).expect("section");
+    assert!(
+        what.contains("with the dependency decisions fixed at the plan's"),
+        "{what}"
+    );
+    let n = doc["sensitivity"]["terms"].as_array().unwrap().len();
+    assert!(n > 10);
+    assert!(
+        what.contains(&format!("{n} of {n} binding term(s)")),
+        "{what}"
+    );
+    // The default shows the largest ten.
+    let o = common::capplan(&["plan", "models/aws-frontier-2027q1.toml"]);
+    assert!(stdout(&o).contains(&format!("10 of {n} binding term(s), --sensitivity all")));
 }
