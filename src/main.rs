@@ -726,14 +726,17 @@ fn run_sweep(args: SweepArgs, verbose: u8) -> anyhow::Result<u8> {
         }
         None => Points::grid(&args.vary),
     };
+    let mut plan = plan_options(
+        args.solver,
+        args.algorithm,
+        args.time_limit,
+        args.mip_gap,
+        false,
+    );
+    // Each row names its largest shadow prices (`top_binding`).
+    plan.solve.duals = true;
     let opts = SweepOptions {
-        plan: plan_options(
-            args.solver,
-            args.algorithm,
-            args.time_limit,
-            args.mip_gap,
-            false,
-        ),
+        plan,
         jobs: args.jobs,
         shard: args.shard,
         progress: verbose > 0 || std::io::IsTerminal::is_terminal(&std::io::stderr()),

@@ -697,3 +697,58 @@ fn a_plan_with_dependencies_says_its_prices_are_those_of_the_fixed_lp() {
     let o = common::capplan(&["plan", "models/aws-frontier-2027q1.toml"]);
     assert!(stdout(&o).contains(&format!("10 of {n} binding term(s), --sensitivity all")));
 }
+
+#[test]
+fn sweep_rows_name_the_top_three_binding_terms_of_their_plan() {
+    let o = common::capplan(&[
+        "sweep",
+        "models/tutorial.toml",
+        "--vary",
+        "clusters.trn2-dedicated.chips=32,64",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for (row, chips) in doc["rows"].as_array().unwrap().iter().zip(["32", "64"]) {
+        let top = row["top_binding"]
+            .as_str()
+            .expect("a plan's row has its prices");
+        let set = format!("clusters.trn2-dedicated.chips={chips}");
+        let p = common::capplan(&[
+            "plan",
+            "models/tutorial.toml",
+            "--set",
+            &set,
+            "--format",
+            "json",
+        ]);
+        let plan: serde_json::Value = serde_json::from_slice(&p.stdout).unwrap();
+        let terms = plan["sensitivity"]["terms"].as_array().unwrap();
+        let parts: Vec<&str> = top.split("; ").collect();
+        assert_eq!(parts.len(), terms.len().min(3), "{top}");
+        for (part, t) in parts.iter().zip(terms) {
+            assert!(
+                part.starts_with(t["kind"].as_str().unwrap()),
+                "{part} vs {t}"
+            );
+            let unit = format!("/{}", t["unit"].as_str().unwrap());
+            assert!(part.ends_with(&unit), "{part} vs {t}");
+        }
+    }
+    // The CSV has the column, before the message.
+    let o = common::capplan(&[
+        "sweep",
+        "models/tutorial.toml",
+        "--vary",
+        "clusters.trn2-dedicated.chips=32",
+        "--format",
+        "csv",
+    ]);
+    let header = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(header.ends_with(",top_binding,message"), "{header}");
+}
