@@ -201,7 +201,12 @@ pub fn plan_inspecting(
             let t = Instant::now();
             let allocation = formulation.allocation(&x);
             let objective = formulation.cost_usd(&x);
+            let priced = Instant::now();
             info.sensitivity = Sensitivity::of_solve(&formulation, &x, result.duals.as_ref());
+            tracing::debug!(
+                seconds = priced.elapsed().as_secs_f64(),
+                "priced the binding terms"
+            );
             info.objective_usd = Some(objective);
             info.timings.extract_seconds = t.elapsed().as_secs_f64();
             let t = Instant::now();

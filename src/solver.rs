@@ -207,7 +207,9 @@ pub fn solve(
     if opts.duals {
         let started = Instant::now();
         result.duals = plan_duals(lp, &scaled, &result, found, opts);
-        result.solve_seconds += started.elapsed().as_secs_f64();
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::debug!(seconds, "read the plan's duals");
+        result.solve_seconds += seconds;
     }
     if let Some(x) = result.x.take() {
         result.x = Some(scaled.unscale(lp, &x));
