@@ -503,3 +503,27 @@ pub fn top_binding(s: &Scenario, sens: &Sensitivity, n: usize) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_read_as_dollars_with_their_sign_and_no_float_noise() {
+        assert_eq!(price(-13.17), "-$13.17");
+        assert_eq!(price(0.999_999_999_7), "$1.00");
+        assert_eq!(price(1.0 - 2.5 / 3.0), "$0.1667");
+        assert_eq!(price(-0.001_041_3), "-$0.001041");
+        assert_eq!(price(12_345.678), "$12,346");
+    }
+
+    #[test]
+    fn round_off_beyond_nine_digits_is_dropped_so_equal_prices_rank_by_their_terms() {
+        assert_eq!(significant(2.490_000_000_4), 2.49);
+        assert_eq!(significant(-0.666_666_666_67), -0.666_666_667);
+        assert_eq!(significant(0.0), 0.0);
+        let a = Key::Capacity(ClusterId(0), 1);
+        let b = Key::Capacity(ClusterId(0), 0);
+        assert!(b < a, "earlier periods first among equal prices");
+    }
+}
