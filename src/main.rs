@@ -245,8 +245,8 @@ struct PlanArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Also write schedule.csv, bill.csv, plan.json and report.html into this folder (created if
-    /// missing).
+    /// Also write schedule.csv, bill.csv, sensitivity.csv, plan.json and report.html into this
+    /// folder (created if missing).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Also write the exact program that is solved to FILE: `.mps` (free MPS) or `.lp` (CPLEX LP).
