@@ -5,6 +5,7 @@
 //! cargo bench --bench solve                    # microlp and clarabel
 //! cargo bench --features highs --bench solve   # and HiGHS (simplex, interior point, MILP)
 //! cargo bench --bench solve -- build           # only the model building
+//! cargo bench --bench solve -- sensitivity     # a plan with and without its shadow prices
 //! ```
 //! The scenarios are generated in memory from fixed seeds (`capplan generate` prints the same
 //! ones), so the bench reads nothing from the current directory. Samples are few and short so
@@ -144,5 +145,35 @@ fn dag_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(solve_benches, benches, dag_benches);
+/// The standard instance (`capplan generate --workloads 500 --clusters 40 --periods 13 --seed 7`)
+/// planned end to end with the default backend, with and without its shadow prices: they must
+/// add at most 10% (docs/performance.md).
+fn sensitivity(c: &mut Criterion) {
+    use capplan::plan::{plan, PlanOptions, PlanOutcome};
+    let s = scenario(500, 40, 13, 0);
+    let mut group = c.benchmark_group("sensitivity");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    for duals in [false, true] {
+        let opts = PlanOptions {
+            backend: None,
+            solve: SolveOptions {
+                duals,
+                ..SolveOptions::default()
+            },
+        };
+        let id = if duals { "with" } else { "without" };
+        group.bench_function(BenchmarkId::new("standard", id), |b| {
+            b.iter(|| {
+                let outcome = plan(&s, &opts).expect("plans");
+                assert!(matches!(outcome, PlanOutcome::Planned { .. }));
+                outcome
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(solve_benches, benches, dag_benches, sensitivity);
 criterion_main!(solve_benches);

@@ -197,6 +197,9 @@ pub struct Formulation<'s> {
     /// Dollars the fixed past costs whatever the plan: its compute, revenue share and the
     /// penalties it incurred (unmet demand, soft utilization floors).
     pub past_usd: f64,
+    /// The spend floors of [`Self::unreachable_floor_usd`] (contract, floor): each dollar more
+    /// of them is a dollar more of shortfall.
+    pub unreachable_floors: Vec<(ContractId, usize)>,
 }
 
 impl<'s> Formulation<'s> {
@@ -223,6 +226,7 @@ impl<'s> Formulation<'s> {
             unreachable_floor_usd: 0.0,
             past_usd: past.usage_usd,
             past,
+            unreachable_floors: Vec::new(),
         };
         f.allocation_columns();
         f.capacity_rows();
@@ -575,6 +579,9 @@ impl<'s> Formulation<'s> {
                     continue;
                 }
                 if need > reach * (1.0 + 1e-9) {
+                    if !self.elastic {
+                        self.unreachable_floors.push((ContractId(ci), j));
+                    }
                     self.unreachable_floor(need, &terms);
                     continue;
                 }

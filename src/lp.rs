@@ -167,6 +167,10 @@ pub struct Scaled {
     pub col_scale: Vec<f64>,
     /// The original objective (without offset) is the scaled one times this.
     pub obj_scale: f64,
+    /// The equality row each column's upper bound was tightened from, if any: a bound that
+    /// moves with that row's right-hand side, whose dual belongs to the row
+    /// ([`crate::solver`] folds it back when it reads duals).
+    pub tightened_by: Vec<Option<usize>>,
 }
 
 /// Range of the natural units, in the program's own units: a unit below a millionth of a
@@ -205,7 +209,8 @@ impl LinearProgram {
     /// This program in per-column natural units (see [`Scaled`]).
     pub fn scaled(&self) -> Scaled {
         let mut lp = self.clone();
-        let tightened = lp.tighten_from_equalities();
+        let tightened_by = lp.tighten_from_equalities();
+        let tightened: Vec<bool> = tightened_by.iter().map(Option::is_some).collect();
         let col_scale = lp.natural_units();
         for (j, &s) in col_scale.iter().enumerate() {
             lp.obj[j] *= s;
@@ -238,13 +243,14 @@ impl LinearProgram {
             lp,
             col_scale,
             obj_scale,
+            tightened_by,
         }
     }
 
     /// `sum a x = b` with every `a > 0`, `b >= 0` and every column's lower bound 0 bounds each
-    /// continuous column by `b / a`; returns which columns got their upper bound that way.
-    fn tighten_from_equalities(&mut self) -> Vec<bool> {
-        let mut tightened = vec![false; self.num_cols()];
+    /// continuous column by `b / a`; returns, per column, the row its upper bound came from.
+    fn tighten_from_equalities(&mut self) -> Vec<Option<usize>> {
+        let mut tightened = vec![None; self.num_cols()];
         for r in 0..self.num_rows() {
             let (lo, hi) = (self.row_lower[r], self.row_upper[r]);
             if lo != hi || hi < 0.0 || !hi.is_finite() {
@@ -263,7 +269,7 @@ impl LinearProgram {
                 if !self.integer[j] && bound < self.col_upper[j] {
                     self.col_upper[j] = bound;
                     self.upper_implied[j] = true;
-                    tightened[j] = true;
+                    tightened[j] = Some(r);
                 }
             }
         }

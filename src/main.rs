@@ -14,6 +14,7 @@ use capplan::overrides::{self, Applied, Override};
 use capplan::plan::{plan_inspecting, PlanError, PlanOptions, PlanOutcome};
 use capplan::report;
 use capplan::schema::PeriodLength;
+use capplan::sensitivity;
 use capplan::solver::{Algorithm, Backend, SolveOptions};
 
 mod replan_cli;
@@ -297,8 +298,8 @@ struct PlanArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
-    /// Also write schedule.csv, bill.csv, plan.json and report.html into this folder (created if
-    /// missing).
+    /// Also write schedule.csv, bill.csv, sensitivity.csv, plan.json and report.html into this
+    /// folder (created if missing).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Also write the exact program that is solved to FILE: `.mps` (free MPS) or `.lp` (CPLEX LP).
@@ -312,6 +313,20 @@ struct PlanArgs {
     /// earlier, re-plan in parallel, and report what each move saves (docs/sweeps.md).
     #[arg(long)]
     deadlines: bool,
+    /// Shadow prices of the binding terms ("What binds"): the largest 10 in the table, all of
+    /// them, or none (no duals are computed; the JSON and --out have every term otherwise).
+    #[arg(long, value_enum, default_value = "top")]
+    sensitivity: SensitivityArg,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SensitivityArg {
+    /// The 10 largest in the table (every term in JSON and sensitivity.csv).
+    Top,
+    /// Every binding term in the table too.
+    All,
+    /// No shadow prices (skips computing them).
+    Off,
 }
 
 fn main() -> ExitCode {
@@ -560,12 +575,19 @@ fn same_file(a: &Path, b: &Path) -> bool {
 const MAX_TIME_LIMIT: f64 = capplan::solver::MAX_TIME_LIMIT_SECONDS;
 
 /// The names `--out` writes, the document last.
-const OUT_FILES: [&str; 4] = ["schedule.csv", "bill.csv", "report.html", "plan.json"];
-
-/// Every name `--out` may write: [`OUT_FILES`] and, with `--deadlines`, the what-ifs.
-const ALL_OUT_FILES: [&str; 5] = [
+const OUT_FILES: [&str; 5] = [
     "schedule.csv",
     "bill.csv",
+    "sensitivity.csv",
+    "report.html",
+    "plan.json",
+];
+
+/// Every name `--out` may write: [`OUT_FILES`] and, with `--deadlines`, the what-ifs.
+const ALL_OUT_FILES: [&str; 6] = [
+    "schedule.csv",
+    "bill.csv",
+    "sensitivity.csv",
     "report.html",
     "plan.json",
     capplan::deadlines::CSV_FILE,
@@ -595,13 +617,14 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     if let Some(dir) = &args.out {
         output::prepare_folder(dir, &ALL_OUT_FILES)?;
     }
-    let opts = plan_options(
+    let mut opts = plan_options(
         args.solver,
         args.algorithm,
         args.time_limit,
         args.mip_gap,
         verbose,
     );
+    opts.solve.duals = args.sensitivity != SensitivityArg::Off;
     // The program is exported before it is solved, so a long solve can be inspected meanwhile.
     let mut exported: Option<Result<(), OutputError>> = None;
     let mut export_seconds = 0.0;
@@ -646,6 +669,11 @@ fn run_plan(args: PlanArgs, verbose: bool) -> anyhow::Result<u8> {
     match args.format {
         Format::Table => {
             let mut text = report::plan_text(&scenario, &outcome);
+            if let Some(sens) = &solver_mut(&mut outcome).sensitivity {
+                let limit = (args.sensitivity == SensitivityArg::Top).then_some(sensitivity::TOP);
+                text.push('\n');
+                text.push_str(&sensitivity::text(&scenario, sens, limit));
+            }
             if args.deadlines {
                 text.push_str(&whatifs.as_ref().map_or_else(no_whatifs, |w| w.text()));
             }
@@ -774,16 +802,25 @@ fn write_outputs(
         ),
         _ => (None, None),
     };
+    let prices = solver_mut(outcome)
+        .sensitivity
+        .as_ref()
+        .filter(|_| csv.is_some())
+        .map(sensitivity::csv);
     solver_mut(outcome).timings.write_seconds = export_seconds + t.elapsed().as_secs_f64();
     let json = report::json_pretty(&plan_json(scenario, outcome, applied, whatifs))?;
     let html = capplan::html::render(&serde_json::from_slice(&json)?, "plan.json")?;
     let whatifs_csv = whatifs.map(|w| w.csv());
-    let [schedule, bill_file, report_file, plan] = OUT_FILES;
+    let [schedule, bill_file, prices_file, report_file, plan] = OUT_FILES;
     let mut files: Vec<(&str, &[u8])> = Vec::new();
     let mut stale = Vec::new();
     match (&csv, &bill) {
         (Some(csv), Some(bill)) => files.extend([(schedule, &csv[..]), (bill_file, &bill[..])]),
         _ => stale.extend([schedule, bill_file]),
+    }
+    match &prices {
+        Some(p) => files.push((prices_file, p)),
+        None => stale.push(prices_file),
     }
     match &whatifs_csv {
         Some(c) => files.push((capplan::deadlines::CSV_FILE, c)),
@@ -875,14 +912,17 @@ fn run_sweep(args: SweepArgs, verbose: u8) -> anyhow::Result<u8> {
         }
         None => Points::grid(&args.vary),
     };
+    let mut plan = plan_options(
+        args.solver,
+        args.algorithm,
+        args.time_limit,
+        args.mip_gap,
+        false,
+    );
+    // Each row names its largest shadow prices (`top_binding`).
+    plan.solve.duals = true;
     let opts = SweepOptions {
-        plan: plan_options(
-            args.solver,
-            args.algorithm,
-            args.time_limit,
-            args.mip_gap,
-            false,
-        ),
+        plan,
         jobs: args.jobs,
         shard: args.shard,
         progress: verbose > 0 || std::io::IsTerminal::is_terminal(&std::io::stderr()),

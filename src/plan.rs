@@ -12,6 +12,7 @@ use crate::audit::{audit, slack, AuditReport, Finding};
 use crate::format::fmt_num;
 use crate::formulation::{ColKey, FixedPast, Formulation};
 use crate::model::{ClusterId, ContractId, Demand, Scenario, WorkloadId};
+use crate::sensitivity::Sensitivity;
 use crate::solver::{self, Algorithm, Backend, SolveOptions, SolveStatus, SolverError};
 
 /// Seconds spent in each phase.
@@ -60,6 +61,10 @@ pub struct SolverInfo {
     pub timings: Timings,
     /// The backend's message, when it failed.
     pub message: Option<String>,
+    /// Shadow prices of the plan, when asked for ([`SolveOptions::duals`]). Not part of the
+    /// `solver` section: plan.json has them as its own top-level `sensitivity` section.
+    #[serde(skip)]
+    pub sensitivity: Option<crate::sensitivity::Sensitivity>,
 }
 
 /// Something an infeasible scenario cannot meet, found by the least-violation program.
@@ -219,9 +224,16 @@ fn plan_core(
             ..Timings::default()
         },
         message: result.message.clone(),
+        sensitivity: None,
     };
     match (result.status, result.x) {
         (status, Some(x)) if status.has_plan() => {
+            let priced = Instant::now();
+            info.sensitivity = Sensitivity::of_solve(&formulation, &x, result.duals.as_ref());
+            tracing::debug!(
+                seconds = priced.elapsed().as_secs_f64(),
+                "priced the binding terms"
+            );
             let (audit, history) = audited(&formulation, &x, past, &mut info)?;
             let planned = PlanOutcome::Planned {
                 solver: info,

@@ -165,7 +165,7 @@ fn text(s: &Scenario, summary: &ReplanSummary, outcome: &PlanOutcome) -> String 
 /// one set, like `plan --out`.
 fn write_outputs(dir: &Path, outcome: &PlanOutcome, json: &[u8]) -> anyhow::Result<()> {
     let html = capplan::html::render(&serde_json::from_slice(json)?, "plan.json")?;
-    let [schedule, bill_file, report_file, plan] = OUT_FILES;
+    let [schedule, bill_file, prices_file, report_file, plan] = OUT_FILES;
     match outcome {
         PlanOutcome::Planned { audit, .. } => {
             let csv = report::schedule_csv(&audit.schedule);
@@ -178,13 +178,13 @@ fn write_outputs(dir: &Path, outcome: &PlanOutcome, json: &[u8]) -> anyhow::Resu
                     (report_file, html.as_bytes()),
                     (plan, json),
                 ],
-                &[],
+                &[prices_file],
             )?
         }
         _ => output::replace_set(
             dir,
             &[(report_file, html.as_bytes()), (plan, json)],
-            &[schedule, bill_file],
+            &[schedule, bill_file, prices_file],
         )?,
     }
     Ok(())

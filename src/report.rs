@@ -80,6 +80,9 @@ pub struct Document<'a> {
     pub calendar: Calendar,
     /// `--set` overrides applied, in order.
     pub overrides: &'a [Applied],
+    /// Shadow prices of the binding terms (plans with a plan, unless `--sensitivity off`):
+    /// built by [`crate::sensitivity`]; `null` otherwise.
+    pub sensitivity: Option<&'a crate::sensitivity::Sensitivity>,
     /// What moving each binding deadline or release one period would save (plans with
     /// `--deadlines`); `null` otherwise.
     pub deadline_whatifs: Option<&'a DeadlineWhatifs>,
@@ -146,6 +149,7 @@ pub fn plan_document<'a>(
     let mut doc = audit_document(scenario, DocumentKind::Plan, status, audit, applied);
     doc.solver = Some(solver);
     doc.unmeetable = unmeetable;
+    doc.sensitivity = audit.and(solver.sensitivity.as_ref());
     doc
 }
 
@@ -192,6 +196,7 @@ fn audit_document<'a>(
         bill: audit.map(|a| &a.bill),
         calendar: Calendar::of(scenario),
         overrides: applied,
+        sensitivity: None,
         deadline_whatifs: None,
         replan: None,
     }

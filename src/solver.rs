@@ -8,12 +8,13 @@ use std::time::Instant;
 
 use good_lp::solvers::{ResolutionError, SolutionStatus};
 use good_lp::{
-    variable, Expression, ProblemVariables, Solution, SolverModel, Variable, WithMipGap,
-    WithTimeLimit,
+    variable, DualValues, Expression, ProblemVariables, Solution, SolutionWithDual, SolverModel,
+    Variable, WithMipGap, WithTimeLimit,
 };
 use serde::Serialize;
 
-use crate::lp::LinearProgram;
+use crate::duals::{self, Duals};
+use crate::lp::{LinearProgram, Scaled};
 
 /// The longest time limit [`solve`] takes (about 11.6 days); the command line says the same.
 pub const MAX_TIME_LIMIT_SECONDS: f64 = 1e6;
@@ -89,6 +90,10 @@ pub struct SolveOptions {
     pub algorithm: Algorithm,
     /// HiGHS threads (`None`: its default). Sweeps set 1: their parallelism is one solve per core.
     pub threads: Option<u32>,
+    /// Also read the row duals of the plan's LP (with the integer columns fixed, for a program
+    /// that has some) into [`SolveResult::duals`]. Free with clarabel and HiGHS, which return
+    /// them with the plan; microlp has none, so they cost one clarabel solve.
+    pub duals: bool,
 }
 
 /// How a solve ended.
@@ -150,6 +155,9 @@ pub struct SolveResult {
     pub solve_seconds: f64,
     /// The backend's message when it failed.
     pub message: Option<String>,
+    /// Row duals of the program, when asked for ([`SolveOptions::duals`]) and a plan came back:
+    /// or why there are none.
+    pub duals: Option<Result<Duals, String>>,
 }
 
 /// Why a solve could not be attempted at all.
@@ -195,10 +203,96 @@ pub fn solve(
     }
     let scaled = lp.scaled();
     let mut result = solve_scaled(&scaled.lp, backend, opts);
+    let found = result.duals.take();
+    if opts.duals {
+        let started = Instant::now();
+        result.duals = plan_duals(lp, &scaled, &result, found, opts);
+        let seconds = started.elapsed().as_secs_f64();
+        tracing::debug!(seconds, "read the plan's duals");
+        result.solve_seconds += seconds;
+    }
     if let Some(x) = result.x.take() {
         result.x = Some(scaled.unscale(lp, &x));
     }
     Ok(result)
+}
+
+/// The duals of the plan's LP in `lp`'s units: those the solve returned (`found`), else a
+/// clarabel solve of that LP; `None` when there is no plan. The LP of a program with integers
+/// is the one with the integer columns fixed at the plan's values.
+fn plan_duals(
+    lp: &LinearProgram,
+    scaled: &Scaled,
+    result: &SolveResult,
+    found: Option<Result<Duals, String>>,
+    opts: &SolveOptions,
+) -> Option<Result<Duals, String>> {
+    let x = result.x.as_ref().filter(|_| result.status.has_plan())?;
+    let integers = lp.num_integers() > 0;
+    if !integers && result.status != SolveStatus::Optimal {
+        return Some(Err(format!(
+            "the plan is not proven optimal (the solve ended {}): its duals would not be the plan's prices",
+            result.status.as_str()
+        )));
+    }
+    let fixed;
+    let final_lp = if integers {
+        fixed = with_integers_fixed(&scaled.lp, x);
+        &fixed
+    } else {
+        &scaled.lp
+    };
+    let mut d = match found {
+        Some(Ok(d)) => d,
+        _ => match clarabel_duals(final_lp, x, opts) {
+            Ok(d) => d,
+            Err(e) => return Some(Err(e)),
+        },
+    };
+    duals::fold_tightened_bounds(final_lp, &scaled.tightened_by, x, &mut d.rows);
+    d.rows = duals::unscale(lp, scaled, &d.rows);
+    d.integers_fixed = integers;
+    Some(Ok(d))
+}
+
+/// Duals of `lp` (whose optimum `x` is known) from a clarabel solve of it: what the backends
+/// without duals (microlp) use. Refused when clarabel's optimum costs more than `x`'s.
+fn clarabel_duals(lp: &LinearProgram, x: &[f64], opts: &SolveOptions) -> Result<Duals, String> {
+    if !lp.has_active_rows() {
+        return Ok(no_row_binds(lp));
+    }
+    let lp_opts = SolveOptions {
+        time_limit: None,
+        mip_gap: None,
+        ..opts.clone()
+    };
+    let (vars, cols, objective) = to_good_lp(lp, true);
+    let rows = rows_to_constraints(lp, &cols);
+    let r = solve_clarabel(lp, vars, objective, rows, &cols, &lp_opts);
+    let (Some(y), Some(z)) = (r.x, r.duals) else {
+        return Err(format!(
+            "clarabel, asked for the duals of the plan's LP, ended {}",
+            r.status.as_str()
+        ));
+    };
+    let (ours, theirs) = (lp.objective_value(x), lp.objective_value(&y));
+    if (ours - theirs).abs() > 1e-6 * ours.abs().max(1.0) || lp.max_violation(&y) > 1e-6 {
+        return Err(format!(
+            "clarabel's solve of the plan's LP (for its duals) did not reach the plan's optimum ({theirs:.9e} against {ours:.9e})"
+        ));
+    }
+    let mut d = z?;
+    d.source = "clarabel (a second solve, for the duals)".into();
+    Ok(d)
+}
+
+/// Duals of a program in which no row binds: all zero.
+fn no_row_binds(lp: &LinearProgram) -> Duals {
+    Duals {
+        rows: vec![0.0; lp.num_rows()],
+        integers_fixed: false,
+        source: "none needed (no row constrains the plan)".into(),
+    }
 }
 
 /// Solves a program already in natural units ([`LinearProgram::scaled`]).
@@ -227,8 +321,8 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
             opts.time_limit
                 .map(|t| started + std::time::Duration::from_secs_f64(t)),
         ),
-        Backend::Clarabel => solve_clarabel(vars, objective, rows, &cols, opts),
-        Backend::Highs => solve_highs(vars, objective, rows, &cols, opts, None),
+        Backend::Clarabel => solve_clarabel(lp, vars, objective, rows, &cols, opts),
+        Backend::Highs => solve_highs(lp, vars, objective, rows, &cols, opts, None),
     };
     result.load_seconds += convert_seconds;
     if result.algorithm == "simplex + branch and bound" && lp.num_integers() == 0 {
@@ -269,7 +363,9 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
     if lp.num_integers() > 0 {
         if let Some(x) = result.x.take() {
             let polished = Instant::now();
-            result.x = Some(fix_integers_and_resolve(lp, x, backend, opts));
+            let (x, duals) = fix_integers_and_resolve(lp, x, backend, opts);
+            result.x = Some(x);
+            result.duals = duals;
             result.solve_seconds += polished.elapsed().as_secs_f64();
         }
     }
@@ -407,6 +503,7 @@ fn solve_on_bounds(lp: &LinearProgram, backend: Backend) -> SolveResult {
     }
     r.gap = Some(0.0);
     r.x = Some(x);
+    r.duals = Some(Ok(no_row_binds(lp)));
     r
 }
 
@@ -415,23 +512,15 @@ fn solve_on_bounds(lp: &LinearProgram, backend: Backend) -> SolveResult {
 /// (microlp, confirmed by clarabel, for the pure-Rust build). Integer solutions come back
 /// within an integrality tolerance: a gate at 1e-7 lets a successor run a little before its
 /// predecessor is done; the re-solve makes the plan exactly consistent with its integers.
-/// Keeps `x` if the re-solve does not end optimal.
+/// Keeps `x` if the re-solve does not end optimal. Returns the re-solve's duals too, where its
+/// backend gives them (those of the LP with the integers fixed).
 fn fix_integers_and_resolve(
     lp: &LinearProgram,
     x: Vec<f64>,
     backend: Backend,
     opts: &SolveOptions,
-) -> Vec<f64> {
-    let mut fixed = lp.clone();
-    for j in 0..fixed.num_cols() {
-        if fixed.integer[j] {
-            let v = x[j].round().clamp(fixed.col_lower[j], fixed.col_upper[j]);
-            fixed.col_lower[j] = v;
-            fixed.col_upper[j] = v;
-            fixed.integer[j] = false;
-        }
-    }
-    fixed.fix_forced_columns();
+) -> (Vec<f64>, Option<Result<Duals, String>>) {
+    let fixed = with_integers_fixed(lp, &x);
     let lp_opts = SolveOptions {
         time_limit: None,
         mip_gap: None,
@@ -442,7 +531,7 @@ fn fix_integers_and_resolve(
     } else if backend == Backend::Highs {
         let (vars, cols, objective) = to_good_lp(&fixed, false);
         let rows = rows_to_constraints(&fixed, &cols);
-        solve_highs(vars, objective, rows, &cols, &lp_opts, None)
+        solve_highs(&fixed, vars, objective, rows, &cols, &lp_opts, None)
     } else {
         solve_relaxation(&fixed, &lp_opts, None)
     };
@@ -451,9 +540,25 @@ fn fix_integers_and_resolve(
         "re-solved with the integers fixed"
     );
     match (r.status, r.x) {
-        (SolveStatus::Optimal, Some(polished)) => polished,
-        _ => x,
+        (SolveStatus::Optimal, Some(polished)) => (polished, r.duals),
+        _ => (x, None),
     }
+}
+
+/// `lp` with its integer columns fixed at `x`'s (rounded) values and made continuous, and the
+/// columns that rows then force onto a bound (behind a closed dependency gate) fixed there.
+fn with_integers_fixed(lp: &LinearProgram, x: &[f64]) -> LinearProgram {
+    let mut fixed = lp.clone();
+    for j in 0..fixed.num_cols() {
+        if fixed.integer[j] {
+            let v = x[j].round().clamp(fixed.col_lower[j], fixed.col_upper[j]);
+            fixed.col_lower[j] = v;
+            fixed.col_upper[j] = v;
+            fixed.integer[j] = false;
+        }
+    }
+    fixed.fix_forced_columns();
+    fixed
 }
 
 /// Hands `lp` to good_lp. clarabel turns every finite bound into a constraint row, so for it (`drop_implied`) the upper
@@ -522,6 +627,7 @@ fn result(backend: Backend, algorithm: &str, status: SolveStatus) -> SolveResult
         load_seconds: 0.0,
         solve_seconds: 0.0,
         message: None,
+        duals: None,
     }
 }
 
@@ -570,10 +676,19 @@ fn solve_microlp(
     }
     let load_seconds = load.elapsed().as_secs_f64();
     // microlp reports no progress of its own: say what runs and under which limit.
-    timed_solve(Backend::Microlp, algorithm, model, cols, opts, load_seconds)
+    timed_solve(
+        Backend::Microlp,
+        algorithm,
+        model,
+        cols,
+        opts,
+        load_seconds,
+        |_| None,
+    )
 }
 
-/// Solves a model handed to a good_lp backend, timing it and reading the values back.
+/// Solves a model handed to a good_lp backend, timing it and reading the values back (and
+/// the duals, with `read_duals`).
 fn timed_solve<M>(
     backend: Backend,
     algorithm: &str,
@@ -581,6 +696,7 @@ fn timed_solve<M>(
     cols: &[Variable],
     opts: &SolveOptions,
     load_seconds: f64,
+    read_duals: impl FnOnce(&mut M::Solution) -> Option<Duals>,
 ) -> SolveResult
 where
     M: SolverModel<Error = ResolutionError>,
@@ -601,10 +717,11 @@ where
         "solver returned"
     );
     let mut r = match outcome {
-        Ok(sol) => {
+        Ok(mut sol) => {
             let mut r = result(backend, algorithm, status_of(sol.status()));
             r.gap = (r.status == SolveStatus::Optimal).then_some(0.0);
             r.x = Some(cols.iter().map(|&v| sol.value(v)).collect());
+            r.duals = read_duals(&mut sol).map(Ok);
             r
         }
         Err(e) => from_error(backend, algorithm, e),
@@ -614,7 +731,10 @@ where
     r
 }
 
+/// Solves with clarabel the model of `lp` (`rows` from [`rows_to_constraints`]); its duals
+/// come back per row of `lp`.
 fn solve_clarabel(
+    lp: &LinearProgram,
     vars: ProblemVariables,
     objective: Expression,
     rows: Vec<good_lp::Constraint>,
@@ -624,9 +744,9 @@ fn solve_clarabel(
     let algorithm = "interior point";
     let load = Instant::now();
     let mut model = vars.minimise(objective).using(good_lp::clarabel);
-    for c in rows {
-        model.add_constraint(c);
-    }
+    // The references count the column-bound constraints clarabel adds first.
+    let refs: Vec<good_lp::constraint::ConstraintReference> =
+        rows.into_iter().map(|c| model.add_constraint(c)).collect();
     if let Some(t) = opts.time_limit {
         model.settings().time_limit(t);
     }
@@ -640,11 +760,23 @@ fn solve_clarabel(
         cols,
         opts,
         load_seconds,
+        |sol| {
+            // good_lp 1.15.3 returns clarabel's duals as d(objective)/d(right-hand side) for
+            // every kind of row (its issue #82, fixed there); tests/sensitivity.rs checks it.
+            let dual = sol.compute_dual();
+            let per_constraint: Vec<f64> = refs.iter().map(|r| dual.dual(r.clone())).collect();
+            Some(Duals {
+                rows: duals::rows_from_constraints(lp, &per_constraint),
+                integers_fixed: false,
+                source: "clarabel".into(),
+            })
+        },
     )
 }
 
 #[cfg(feature = "highs")]
 fn solve_highs(
+    lp: &LinearProgram,
     vars: ProblemVariables,
     objective: Expression,
     rows: Vec<good_lp::Constraint>,
@@ -691,7 +823,23 @@ fn solve_highs(
     r.load_seconds = load_seconds;
     r.solve_seconds = solve_seconds;
     read_highs_solution(&mut r, &solved, cols.len(), gap);
+    if !has_integers && r.status == SolveStatus::Optimal {
+        r.duals = Some(Ok(highs_duals(lp, &solved)));
+    }
     r
+}
+
+/// HiGHS's row duals, per row of `lp`. good_lp hands HiGHS a `>=` row as a native lower-bounded
+/// row (since its fix of issue #82), so for a minimisation each dual is the change in cost per
+/// unit of the row's binding side, whatever its kind; tests/sensitivity.rs checks it per kind.
+#[cfg(feature = "highs")]
+fn highs_duals(lp: &LinearProgram, solved: &highs::SolvedModel) -> Duals {
+    let solution = solved.get_solution();
+    Duals {
+        rows: duals::rows_from_constraints(lp, solution.dual_rows()),
+        integers_fixed: false,
+        source: "HiGHS".into(),
+    }
 }
 
 /// The algorithm HiGHS runs: branch and cut with integers, else the one asked for.
@@ -799,6 +947,7 @@ fn read_highs_solution(
 
 #[cfg(not(feature = "highs"))]
 fn solve_highs(
+    _: &LinearProgram,
     _: ProblemVariables,
     _: Expression,
     _: Vec<good_lp::Constraint>,
@@ -887,11 +1036,15 @@ fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResu
             } else {
                 gap
             });
-            r.x = Some(if outcome.fixed_incumbent || heuristic_obj == Some(obj) {
-                x
+            // A plan from the heuristic already solved its fixed LP: its duals, where asked
+            // for, come from a second solve ([`plan_duals`]).
+            let (x, duals) = if outcome.fixed_incumbent || heuristic_obj == Some(obj) {
+                (x, None)
             } else {
                 fix_integers_and_resolve(lp, x, Backend::Microlp, opts)
-            });
+            };
+            r.x = Some(x);
+            r.duals = duals;
         }
         None if outcome.complete => r.status = SolveStatus::Infeasible,
         None if timed_out => {
@@ -932,7 +1085,7 @@ fn interior_point_start(
     };
     let (vars, cols, objective) = to_good_lp(&relaxed, true);
     let rows = rows_to_constraints(&relaxed, &cols);
-    let root = solve_clarabel(vars, objective, rows, &cols, &lp_opts);
+    let root = solve_clarabel(&relaxed, vars, objective, rows, &cols, &lp_opts);
     let x = root.x.filter(|_| root.status == SolveStatus::Optimal)?;
     let relaxed_obj = relaxed.objective_value(&x);
     let bound = relaxed_obj - 1e-6 * relaxed_obj.abs();
@@ -1005,7 +1158,7 @@ fn solve_relaxation(
     }
     let (vars, cols, objective) = to_good_lp(relaxed, true);
     let rows = rows_to_constraints(relaxed, &cols);
-    let second = solve_clarabel(vars, objective, rows, &cols, &node_opts);
+    let second = solve_clarabel(relaxed, vars, objective, rows, &cols, &node_opts);
     tracing::debug!(
         microlp = r.status.as_str(),
         clarabel = second.status.as_str(),
@@ -1025,7 +1178,7 @@ const HIGHS_DEFAULT_MIP_GAP: f64 = 1e-4;
 fn highs_on(lp: &LinearProgram, opts: &SolveOptions, start: Option<&[f64]>) -> SolveResult {
     let (vars, cols, objective) = to_good_lp(lp, false);
     let rows = rows_to_constraints(lp, &cols);
-    solve_highs(vars, objective, rows, &cols, opts, start)
+    solve_highs(lp, vars, objective, rows, &cols, opts, start)
 }
 
 /// The options for a step that may use the time up to `deadline`.
@@ -1108,7 +1261,9 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
         return r;
     }
     if let Some(x) = r.x.take() {
-        r.x = Some(fix_integers_and_resolve(lp, x, Backend::Highs, opts));
+        let (x, duals) = fix_integers_and_resolve(lp, x, Backend::Highs, opts);
+        r.x = Some(x);
+        r.duals = duals;
         r.solve_seconds = started.elapsed().as_secs_f64();
     }
     r

@@ -328,6 +328,10 @@ pub struct Row {
     pub utilization_short: Vec<UtilizationShort>,
     /// Why there is no plan: what cannot be met, the validation problems, the solver's message.
     pub message: Option<String>,
+    /// The three largest shadow prices of the plan (plans, when the sweep asks for them:
+    /// [`crate::sensitivity::top_binding`]).
+    #[serde(default)]
+    pub top_binding: Option<String>,
 }
 
 impl Row {
@@ -341,6 +345,9 @@ impl Row {
         self.status == "unsupported"
     }
 }
+
+/// How many shadow prices a row's `top_binding` names.
+pub const TOP_BINDING: usize = 3;
 
 /// How a sweep runs.
 #[derive(Debug, Clone)]
@@ -450,6 +457,7 @@ pub fn run_point(
         spend_floors_short: Vec::new(),
         utilization_short: Vec::new(),
         message: None,
+        top_binding: None,
     };
     let all: Vec<Override> = base.iter().chain(point).cloned().collect();
     let scenario = match overrides::load(text, file, &all) {
@@ -464,6 +472,11 @@ pub fn run_point(
         Ok(PlanOutcome::Planned { solver, audit }) => {
             row.status = solver.status.as_str().into();
             fill_plan(&mut row, &audit);
+            row.top_binding = solver
+                .sensitivity
+                .as_ref()
+                .filter(|s| s.unavailable.is_none())
+                .map(|s| crate::sensitivity::top_binding(&scenario, s, TOP_BINDING));
         }
         Ok(PlanOutcome::Infeasible { solver, unmeetable }) => {
             row.status = solver.status.as_str().into();

@@ -110,6 +110,22 @@ impl SweepDocument {
         }
         out.push('\n');
         out.push_str(&t.render());
+        let binding: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| r.top_binding.is_some())
+            .collect();
+        if !binding.is_empty() {
+            out.push_str("\nWhat binds most (shadow prices, USD per one more unit):\n");
+            for r in binding {
+                let _ = writeln!(
+                    out,
+                    "  #{}: {}",
+                    r.point,
+                    r.top_binding.as_deref().unwrap_or_default()
+                );
+            }
+        }
         let notes: Vec<&Row> = self.rows.iter().filter(|r| r.message.is_some()).collect();
         if !notes.is_empty() {
             out.push_str("\nWhy some points have no plan:\n");
@@ -127,7 +143,7 @@ impl SweepDocument {
     }
 }
 
-const CSV_TAIL: [&str; 12] = [
+const CSV_TAIL: [&str; 13] = [
     "status",
     "total_usd",
     "usage_usd",
@@ -139,6 +155,7 @@ const CSV_TAIL: [&str; 12] = [
     "revenue_share_usd",
     "spend_floors_short",
     "utilization_short_chip_hours",
+    "top_binding",
     "message",
 ];
 
@@ -168,6 +185,7 @@ fn csv_record(r: &Row) -> Vec<String> {
     } else {
         String::new()
     });
+    rec.push(r.top_binding.clone().unwrap_or_default());
     rec.push(r.message.clone().unwrap_or_default());
     rec
 }

@@ -144,9 +144,9 @@ fn a_failed_write_exits_2_and_keeps_the_previous_pair() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    // The previous run's four files (schedule.csv, bill.csv, report.html, plan.json), no
-    // temporaries.
-    assert_eq!(leftovers.len(), 4, "{leftovers:?}");
+    // The previous run's five files (schedule.csv, bill.csv, sensitivity.csv, report.html,
+    // plan.json), no temporaries.
+    assert_eq!(leftovers.len(), 5, "{leftovers:?}");
 }
 
 #[test]
