@@ -193,7 +193,9 @@ pub fn solve(
             )));
         }
     }
-    let scaled = lp.scaled();
+    // HiGHS's 1e-7 feasibility tolerance is absolute: a $1,000 floor divided down to 1e-7 was
+    // left unmet (numerics_props seed 176).
+    let scaled = lp.scaled(backend == Backend::Highs);
     let mut result = solve_scaled(&scaled.lp, backend, opts);
     if let Some(x) = result.x.take() {
         result.x = Some(scaled.unscale(lp, &x));

@@ -60,3 +60,35 @@ fn microlp_keeps_its_incumbent_when_the_integer_fixed_resolve_breaks_a_row() {
         assert_eq!(report.violations(), 0);
     }
 }
+
+/// The optimum by hand: serving chat costs $3,193 a unit (a $7,095.72 chip-hour less 10% for
+/// 2 units) against a $0.10 penalty, so it is left unmet, except that AWS spend up to the
+/// $1,000 floor is free (it only replaces shortfall): that spend serves a third of a unit. The
+/// two 1 PFLOP runs cost $8.97 of it. Total: the whole demand's penalty, plus the floor, less
+/// $0.10 for each unit the floor's spend serves.
+#[test]
+fn highs_keeps_a_small_spend_floor_beside_huge_columns() {
+    let path = common::root().join("tests/data/regression-highs-small-floor.toml");
+    let s = Scenario::from_file(&path).expect("regression scenario is valid");
+    let c0 = s.cluster_by_id("c0").expect("c0").0;
+    let w = |id: &str| &s.workloads[s.workload_by_id(id).expect("workload").0];
+    let usd_per_chip_hour = 7095.716170097997 * 0.9;
+    let training_usd: f64 = ["w0", "w1"]
+        .iter()
+        .map(|id| w(id).work_pflop().unwrap() / w(id).yield_per_chip_hour[c0].unwrap())
+        .sum::<f64>()
+        * usd_per_chip_hour;
+    let per_unit = usd_per_chip_hour / w("chat").yield_per_chip_hour[c0].unwrap();
+    let served = (1000.0 - training_usd) / per_unit;
+    let expected = 4.0 * 6183349.692865448 * 0.1 + 1000.0 - 0.1 * served;
+    assert!((expected - 2_474_339.85).abs() < 0.01, "{expected}");
+    for backend in common::backends(&s) {
+        let report = common::plan_with(&s, backend);
+        common::assert_usd(
+            report.costs.total_usd,
+            expected,
+            &format!("{backend:?} optimum"),
+        );
+        assert_eq!(report.violations(), 0);
+    }
+}
