@@ -179,6 +179,12 @@ pub struct Scaled {
 /// feasible program infeasible with costs from 2e-9 to 6e8).
 pub const UNIT_RANGE: (f64, f64) = (1e-6, 1e6);
 
+/// For HiGHS, rows are divided by at most this many times their bound
+/// ([`LinearProgram::scaled`]): its 1e-7 feasibility tolerance is then at most 1e-4 of the
+/// bound. microlp keeps rows divided by their largest coefficient: with its bound kept near 1
+/// (coefficients up to 1e7) it stopped on "No progress" or ended 6e-4 dear on other scenarios.
+pub const BOUND_SPAN: f64 = 1e3;
+
 /// A scaled value below this (a billionth of the column's natural unit) is solver round-off.
 pub const SCALED_ZERO: f64 = 1e-9;
 
@@ -206,8 +212,9 @@ impl Scaled {
 }
 
 impl LinearProgram {
-    /// This program in per-column natural units (see [`Scaled`]).
-    pub fn scaled(&self) -> Scaled {
+    /// This program in per-column natural units (see [`Scaled`]); `keep_bounds` caps each row's
+    /// divisor at [`BOUND_SPAN`] times its bound (for HiGHS, whose tolerance is absolute).
+    pub fn scaled(&self, keep_bounds: bool) -> Scaled {
         let mut lp = self.clone();
         let tightened_by = lp.tighten_from_equalities();
         let tightened: Vec<bool> = tightened_by.iter().map(Option::is_some).collect();
@@ -220,7 +227,7 @@ impl LinearProgram {
         for e in &mut lp.entries {
             e.1 *= col_scale[e.0 .0 as usize];
         }
-        lp.rescale_rows();
+        lp.rescale_rows(keep_bounds);
         lp.set_aside_redundant_rows(&tightened);
         // The geometric mean of the largest and smallest cost: dividing by the largest would
         // push a small job's cost (its whole run, in thousands of dollars, can be 1e-5 next to
@@ -312,14 +319,19 @@ impl LinearProgram {
         unit
     }
 
-    /// Divides every row by its largest coefficient again.
-    fn rescale_rows(&mut self) {
+    /// Divides every row by its largest coefficient again; with `keep_bounds`, never so far that
+    /// the row's bound falls under one [`BOUND_SPAN`]th of its unit.
+    fn rescale_rows(&mut self, keep_bounds: bool) {
         for r in 0..self.num_rows() {
             let (start, end) = (self.row_start[r], self.row_start[r + 1]);
-            let scale = self.entries[start..end]
+            let largest = self.entries[start..end]
                 .iter()
                 .map(|(_, a)| a.abs())
                 .fold(0.0_f64, f64::max);
+            let scale = match self.row_bound_magnitude(r) {
+                Some(b) if keep_bounds => largest.min(BOUND_SPAN * b),
+                _ => largest,
+            };
             if scale > 0.0 && scale.is_finite() && scale != 1.0 {
                 for e in &mut self.entries[start..end] {
                     e.1 /= scale;
@@ -329,6 +341,17 @@ impl LinearProgram {
                 self.row_scale[r] *= scale;
             }
         }
+    }
+
+    /// The largest finite, nonzero bound of row `r`. Dividing a row by much more shrinks the
+    /// bound toward a solver's feasibility tolerance: a $1,000 spend floor beside a column
+    /// worth $1e10 of spend became 1e-7, and HiGHS left the whole floor unmet.
+    fn row_bound_magnitude(&self, r: usize) -> Option<f64> {
+        [self.row_lower[r], self.row_upper[r]]
+            .into_iter()
+            .filter(|b| b.is_finite() && *b != 0.0)
+            .map(f64::abs)
+            .reduce(f64::max)
     }
 
     /// Turns into free rows (both bounds infinite) the sides of rows that no point within the
