@@ -4,8 +4,8 @@
 //! each cost part, chip-hours per cluster and period, spend floors (met, shortfall),
 //! utilization per cluster and period, and the training workloads whose finish period moved.
 //! Numbers that agree within solver noise (1e-4 absolute, 1e-7 relative) are the same.
-//! Two identical plans diff to nothing. A later section (terms that started or stopped binding,
-//! once plans carry shadow prices) is one more list in [`PlanDiff`].
+//! Two identical plans diff to nothing. Where both plans carry shadow prices (`sensitivity`,
+//! [`crate::sensitivity`]), the terms that started or stopped binding are listed too.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,6 +33,39 @@ struct PlanDoc {
     schedule: Vec<ScheduleDoc>,
     #[serde(default)]
     overrides: Vec<OverrideDoc>,
+    #[serde(default)]
+    sensitivity: Option<SensitivityDoc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct SensitivityDoc {
+    #[serde(default)]
+    terms: Vec<TermDoc>,
+}
+
+/// A binding term, named by what it binds: kind, contract, floor, cluster, workload, period.
+#[derive(Debug, Clone, Deserialize)]
+struct TermDoc {
+    kind: String,
+    contract: Option<String>,
+    floor: Option<String>,
+    cluster: Option<String>,
+    workload: Option<String>,
+    period: Option<usize>,
+    usd_per_unit: f64,
+    unit: String,
+}
+
+impl TermDoc {
+    /// What the term binds, as one line: `capacity trn2-dedicated, period 5`.
+    fn place(&self) -> String {
+        let names = [&self.contract, &self.floor, &self.cluster, &self.workload];
+        let mut parts: Vec<String> = names.iter().filter_map(|n| (*n).clone()).collect();
+        if let Some(p) = self.period {
+            parts.push(format!("period {p}"));
+        }
+        format!("{} {}", self.kind, parts.join(", "))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -138,6 +171,17 @@ pub struct FinishChange {
     pub finish_period: Change<Option<usize>>,
 }
 
+/// A term binding in one plan and not in the other (its shadow price is zero there).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct BindingChange {
+    /// The term: its kind and what it binds (`capacity trn2-dedicated, period 5`).
+    pub term: String,
+    /// Unit of the price: USD per one more of it.
+    pub unit: String,
+    /// Shadow price in A, B, USD per unit (absent where the term does not bind).
+    pub usd_per_unit: Change<Option<f64>>,
+}
+
 /// What changed from plan A to plan B; every list holds changes only.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct PlanDiff {
@@ -161,6 +205,8 @@ pub struct PlanDiff {
     pub utilization: Vec<UtilizationChange>,
     /// Workloads whose finish period moved.
     pub finish: Vec<FinishChange>,
+    /// Terms that started or stopped binding (where both plans carry shadow prices).
+    pub binding: Vec<BindingChange>,
 }
 
 /// Why two plans cannot be compared.
@@ -245,6 +291,7 @@ fn diff(fa: &Path, a: &PlanDoc, fb: &Path, b: &PlanDoc) -> PlanDiff {
         spend_floors: floors(a, b),
         utilization: utilization(a, b),
         finish: finish(a, b),
+        binding: binding(a, b),
     };
     d.identical = d.status.is_none()
         && d.overrides.is_none()
@@ -252,7 +299,8 @@ fn diff(fa: &Path, a: &PlanDoc, fb: &Path, b: &PlanDoc) -> PlanDiff {
         && d.chip_hours.is_empty()
         && d.spend_floors.is_empty()
         && d.utilization.is_empty()
-        && d.finish.is_empty();
+        && d.finish.is_empty()
+        && d.binding.is_empty();
     d
 }
 
@@ -381,6 +429,32 @@ fn finish(a: &PlanDoc, b: &PlanDoc) -> Vec<FinishChange> {
         .collect()
 }
 
+/// Terms binding in one plan only; nothing unless both plans carry shadow prices.
+fn binding(a: &PlanDoc, b: &PlanDoc) -> Vec<BindingChange> {
+    let (Some(sa), Some(sb)) = (&a.sensitivity, &b.sensitivity) else {
+        return Vec::new();
+    };
+    let mut all: BTreeMap<String, (String, Option<f64>, Option<f64>)> = BTreeMap::new();
+    for t in &sa.terms {
+        all.entry(t.place())
+            .or_insert((t.unit.clone(), None, None))
+            .1 = Some(t.usd_per_unit);
+    }
+    for t in &sb.terms {
+        all.entry(t.place())
+            .or_insert((t.unit.clone(), None, None))
+            .2 = Some(t.usd_per_unit);
+    }
+    all.into_iter()
+        .filter(|(_, (_, x, y))| x.is_none() != y.is_none())
+        .map(|(term, (unit, x, y))| BindingChange {
+            term,
+            unit,
+            usd_per_unit: Change { a: x, b: y },
+        })
+        .collect()
+}
+
 fn money(x: Option<f64>) -> String {
     x.map_or("-".into(), |x| format!("${}", fmt_num(x)))
 }
@@ -489,6 +563,22 @@ impl PlanDiff {
             let _ = write!(
                 out,
                 "\nWorkloads whose finish period moved:\n{}",
+                t.render()
+            );
+        }
+        if !self.binding.is_empty() {
+            let mut t = Table::new(&["term", "unit", "A USD per unit", "B USD per unit"]);
+            for c in &self.binding {
+                t.row(vec![
+                    c.term.clone(),
+                    c.unit.clone(),
+                    signed(c.usd_per_unit.a, "$"),
+                    signed(c.usd_per_unit.b, "$"),
+                ]);
+            }
+            let _ = write!(
+                out,
+                "\nTerms that started or stopped binding (shadow prices; - where it does not bind):\n{}",
                 t.render()
             );
         }

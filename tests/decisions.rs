@@ -475,6 +475,58 @@ fn diff_of_tutorial_variants_shows_the_hand_worked_cost_change() {
     assert!(!d.chip_hours.is_empty());
 }
 
+/// 16 Trainium2 chips (2,688 chip-hours a week) cannot hold the fine-tune: its capacity starts
+/// binding in weeks 1-3, each chip-hour worth the H100 time it saves: 266.8 PFLOP (667 TFLOPS at
+/// 40% MFU) against 445.05 per H100 chip-hour (989 at 45%) at $12.29, so -$7.3676. The
+/// utilization floors, met in full, stop binding (at A they were worth their $1 penalty).
+#[test]
+fn diff_lists_the_terms_that_started_or_stopped_binding() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = plan_out(dir.path(), "a", &[]);
+    let b = plan_out(dir.path(), "b", &["clusters.trn2-dedicated.chips=16"]);
+    let o = capplan(&["diff", &a, &b, "--format", "json"]);
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let binding = d["binding"].as_array().unwrap();
+    let price = |term: &str| {
+        let c = binding
+            .iter()
+            .find(|c| c["term"] == term)
+            .unwrap_or_else(|| panic!("{term} in {binding:?}"));
+        (
+            c["usd_per_unit"]["a"].as_f64(),
+            c["usd_per_unit"]["b"].as_f64(),
+        )
+    };
+    let saved = 12.29 * (667.0 * 0.40) / (989.0 * 0.45);
+    for week in 1..=3 {
+        let (was, is) = price(&format!("capacity trn2-dedicated, period {week}"));
+        assert_eq!(was, None);
+        assert!(
+            (is.unwrap() + saved).abs() < 1e-4,
+            "{is:?} against -{saved}"
+        );
+        let (was, is) = price(&format!(
+            "utilization_floor aws-tutorial, trn2-dedicated, period {week}"
+        ));
+        assert!((was.unwrap() - 1.0).abs() < 1e-9);
+        assert_eq!(is, None);
+    }
+    // Every entry changed side: none binds in both plans.
+    assert!(binding
+        .iter()
+        .all(|c| c["usd_per_unit"]["a"].is_null() != c["usd_per_unit"]["b"].is_null()));
+    let text = stdout(&capplan(&["diff", &a, &b]));
+    assert!(
+        text.contains("Terms that started or stopped binding"),
+        "{text}"
+    );
+    // The same plan twice: nothing binds differently.
+    let c = plan_out(dir.path(), "c", &[]);
+    let o = capplan(&["diff", &a, &c, "--format", "json"]);
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["binding"], serde_json::json!([]));
+}
+
 /// On the frontier scenario, 10% more on the 2027 floor leaves it short (the default build's plan
 /// pays $748,843,482 rather than buy compute it does not need; another backend may pick another
 /// plan of the same cost, so the amount is compared with the billed shortfall in the costs), and
