@@ -11,8 +11,9 @@
 //! allows (only gates it has fully open), then all as early (every gate it opens at all).
 //!
 //! The relaxation's objective bounds every plan from below, so the plan comes with a proved
-//! gap ([`gap`]); it is handed to HiGHS as its starting solution and to
-//! [`crate::branch::branch_and_bound`] as its first incumbent.
+//! gap ([`gap`]); HiGHS's path returns it when that gap is small enough (else keeps it for when
+//! branch and cut ends without a plan), and [`crate::branch::branch_and_bound`] takes it as its
+//! first incumbent.
 
 use crate::lp::LinearProgram;
 

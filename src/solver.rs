@@ -324,7 +324,7 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
                 .map(|t| started + std::time::Duration::from_secs_f64(t)),
         ),
         Backend::Clarabel => solve_clarabel(lp, vars, objective, rows, &cols, opts),
-        Backend::Highs => solve_highs(lp, vars, objective, rows, &cols, opts, None),
+        Backend::Highs => solve_highs(lp, vars, objective, rows, &cols, opts),
     };
     result.load_seconds += convert_seconds;
     if result.algorithm == "simplex + branch and bound" && lp.num_integers() == 0 {
@@ -533,7 +533,7 @@ fn fix_integers_and_resolve(
     } else if backend == Backend::Highs {
         let (vars, cols, objective) = to_good_lp(&fixed, false);
         let rows = rows_to_constraints(&fixed, &cols);
-        solve_highs(&fixed, vars, objective, rows, &cols, &lp_opts, None)
+        solve_highs(&fixed, vars, objective, rows, &cols, &lp_opts)
     } else {
         solve_lp_held(&fixed, &lp_opts, None)
     };
@@ -855,7 +855,6 @@ fn solve_highs(
     rows: Vec<good_lp::Constraint>,
     cols: &[Variable],
     opts: &SolveOptions,
-    start: Option<&[f64]>,
 ) -> SolveResult {
     let has_integers = vars.iter_variables_with_def().any(|(_, d)| d.is_integer());
     let algorithm = highs_algorithm(opts.algorithm, has_integers);
@@ -869,12 +868,6 @@ fn solve_highs(
         Err(e) => return from_error(Backend::Highs, algorithm, e),
     };
     set_highs_options(&mut model, opts, has_integers);
-    if let Some(x) = start {
-        // A plan to start from: HiGHS checks it and keeps it as its first incumbent.
-        if model.try_set_solution(Some(x), None, None, None).is_err() {
-            tracing::debug!("HiGHS refused the starting plan");
-        }
-    }
     let load_seconds = load.elapsed().as_secs_f64();
     let started = Instant::now();
     let solved = match model.try_solve() {
@@ -1026,7 +1019,6 @@ fn solve_highs(
     _: Vec<good_lp::Constraint>,
     _: &[Variable],
     _: &SolveOptions,
-    _: Option<&[f64]>,
 ) -> SolveResult {
     unreachable!("solve() refuses backends that are not compiled in")
 }
@@ -1247,11 +1239,11 @@ fn solve_relaxation(
 /// HiGHS's own relative MIP gap when none is asked for.
 const HIGHS_DEFAULT_MIP_GAP: f64 = 1e-4;
 
-/// Solves `lp` as given (LP, or MILP with `start` as its first plan) with HiGHS.
-fn highs_on(lp: &LinearProgram, opts: &SolveOptions, start: Option<&[f64]>) -> SolveResult {
+/// Solves `lp` as given (LP or MILP) with HiGHS.
+fn highs_on(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let (vars, cols, objective) = to_good_lp(lp, false);
     let rows = rows_to_constraints(lp, &cols);
-    solve_highs(lp, vars, objective, rows, &cols, opts, start)
+    solve_highs(lp, vars, objective, rows, &cols, opts)
 }
 
 /// The options for a step that may use the time up to `deadline`.
@@ -1291,12 +1283,12 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
         mip_gap: None,
         ..until(opts, deadline)
     };
-    let root = highs_on(&relaxed, &lp_opts, None);
+    let root = highs_on(&relaxed, &lp_opts);
     let found = match (root.status, &root.x) {
         (SolveStatus::Optimal, Some(x)) => {
             let bound = relaxed.objective_value(x);
             crate::heuristic::round_and_repair(lp, x, |fixed| {
-                lp_answer(fixed, highs_on(fixed, &until(&lp_opts, deadline), None))
+                lp_answer(fixed, highs_on(fixed, &until(&lp_opts, deadline)))
             })
             .map(|(obj, y)| (obj, y, bound))
         }
@@ -1317,11 +1309,10 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
             return heuristic_plan(y.clone(), gap, time_up, target, started);
         }
     }
-    let mut r = highs_on(
-        lp,
-        &until(opts, deadline),
-        found.as_ref().map(|(_, y, _)| &y[..]),
-    );
+    // Not handed to HiGHS as a starting solution: with one (`setSolution`), HiGHS 1.x was seen
+    // to return it as "optimal" 300 times dearer than the optimum it finds without
+    // (numerics_props seeds 37, 40, 49, ...: a 1 PFLOP run gating an 8.3e7 PFLOP one).
+    let mut r = highs_on(lp, &until(opts, deadline));
     r.solve_seconds = started.elapsed().as_secs_f64();
     if !r.status.has_plan() {
         if let Some((obj, y, bound)) = found {

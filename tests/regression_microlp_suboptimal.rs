@@ -92,3 +92,31 @@ fn highs_keeps_a_small_spend_floor_beside_huge_columns() {
         assert_eq!(report.violations(), 0);
     }
 }
+
+/// The optimum by hand: both runs fit on c0 (169 chips, 28,392 chip-hours a week) at $1 less
+/// the contract's 10%, w0 in week 1 and w1 (58,300 chip-hours) in weeks 2-4; their spend is far
+/// above the $1,000 floor. The $1e4 backstop is never worth a chip-hour.
+#[test]
+fn every_backend_finds_the_optimum_a_starting_plan_once_hid_from_highs() {
+    let path = common::root().join("tests/data/regression-highs-start.toml");
+    let s = Scenario::from_file(&path).expect("regression scenario is valid");
+    let c0 = s.cluster_by_id("c0").expect("c0").0;
+    let chip_hours: f64 = ["w0", "w1"]
+        .iter()
+        .map(|id| {
+            let w = &s.workloads[s.workload_by_id(id).expect("workload").0];
+            w.work_pflop().unwrap() / w.yield_per_chip_hour[c0].unwrap()
+        })
+        .sum();
+    assert!(chip_hours < 3.0 * 169.0 * 168.0, "w1 fits in weeks 2-4");
+    let expected = 0.9 * chip_hours;
+    for backend in common::backends(&s) {
+        let report = common::plan_with(&s, backend);
+        common::assert_usd(
+            report.costs.total_usd,
+            expected,
+            &format!("{backend:?} optimum"),
+        );
+        assert_eq!(report.violations(), 0);
+    }
+}
