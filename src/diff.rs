@@ -566,22 +566,27 @@ impl PlanDiff {
                 t.render()
             );
         }
-        if !self.binding.is_empty() {
-            let mut t = Table::new(&["term", "unit", "A USD per unit", "B USD per unit"]);
-            for c in &self.binding {
-                t.row(vec![
-                    c.term.clone(),
-                    c.unit.clone(),
-                    signed(c.usd_per_unit.a, "$"),
-                    signed(c.usd_per_unit.b, "$"),
-                ]);
-            }
-            let _ = write!(
-                out,
-                "\nTerms that started or stopped binding (shadow prices; - where it does not bind):\n{}",
-                t.render()
-            );
-        }
+        out.push_str(&self.binding_text());
         out
+    }
+
+    /// The terms that started or stopped binding, as a table; empty when there are none.
+    fn binding_text(&self) -> String {
+        if self.binding.is_empty() {
+            return String::new();
+        }
+        let mut t = Table::new(&["term", "unit", "A USD per unit", "B USD per unit"]);
+        for c in &self.binding {
+            t.row(vec![
+                c.term.clone(),
+                c.unit.clone(),
+                signed(c.usd_per_unit.a, "$"),
+                signed(c.usd_per_unit.b, "$"),
+            ]);
+        }
+        format!(
+            "\nTerms that started or stopped binding (shadow prices; - where it does not bind):\n{}",
+            t.render()
+        )
     }
 }

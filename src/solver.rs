@@ -1111,25 +1111,33 @@ fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResu
             r.x = Some(x);
             r.duals = duals;
         }
-        None if outcome.complete => r.status = SolveStatus::Infeasible,
-        None if timed_out => {
-            r.status = SolveStatus::TimeLimitNoPlan;
-            r.message = Some(format!(
-                "the time limit ran out after {} branch-and-bound node(s) before any plan was found",
-                outcome.nodes
-            ));
-        }
-        None => {
-            r.message = Some(failure.unwrap_or_else(|| {
-                format!(
-                    "branch and bound stopped after {} node(s) without a plan",
-                    outcome.nodes
-                )
-            }))
-        }
+        None => without_plan(&mut r, outcome.complete, timed_out, outcome.nodes, failure),
     }
     r.solve_seconds = started.elapsed().as_secs_f64();
     r
+}
+
+/// How a branch and bound that found no plan ended: infeasible (`complete`), out of time, or
+/// stopped by a relaxation's `failure`.
+fn without_plan(
+    r: &mut SolveResult,
+    complete: bool,
+    timed_out: bool,
+    nodes: usize,
+    failure: Option<String>,
+) {
+    if complete {
+        r.status = SolveStatus::Infeasible;
+    } else if timed_out {
+        r.status = SolveStatus::TimeLimitNoPlan;
+        r.message = Some(format!(
+            "the time limit ran out after {nodes} branch-and-bound node(s) before any plan was found"
+        ));
+    } else {
+        r.message = Some(failure.unwrap_or_else(|| {
+            format!("branch and bound stopped after {nodes} node(s) without a plan")
+        }));
+    }
 }
 
 /// For programs too large for microlp's simplex: the relaxation by the interior point, and a
