@@ -191,17 +191,23 @@ fn binding_terms_are_rendered_only_where_the_document_has_them() {
     ]);
     let mut doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("plan.json")).unwrap()).unwrap();
-    let without = capplan::html::render(&doc, "plan.json").unwrap();
-    assert!(!without.contains("Binding terms"));
-    doc["binding_terms"] = serde_json::json!([
-        { "term": "capacity trn2-dedicated period 2", "shadow_price_usd": -4.5, "unit": "chip-hour" }
-    ]);
+    // The tutorial's plan carries its shadow prices: the largest, the utilization floor's $1.00
+    // per chip-hour (its penalty), is on the page with where it binds.
     let with = capplan::html::render(&doc, "plan.json").unwrap();
-    assert!(with.contains("Binding terms"));
+    assert!(with.contains("<h2>Binding terms</h2>"), "{with}");
     assert!(
-        with.contains("capacity trn2-dedicated period 2") && with.contains("-$4.5000"),
+        with.contains("<td>utilization floor</td><td>aws-tutorial, trn2-dedicated, period 1</td><td class=\"n\">$1.00</td>"),
         "{with}"
     );
+    let terms = doc["sensitivity"]["terms"].as_array().unwrap().len();
+    let shown = terms.min(10);
+    assert!(
+        with.contains(&format!("The {shown} largest of {terms};")),
+        "{with}"
+    );
+    doc["sensitivity"] = serde_json::Value::Null;
+    let without = capplan::html::render(&doc, "plan.json").unwrap();
+    assert!(!without.contains("Binding terms"));
 }
 
 /// A document of format_version 1 (before plan and check JSON were one shape) is refused with

@@ -8,6 +8,7 @@ use super::charts::{self, Figure};
 use super::gantt::gantt;
 use super::svg::{esc, usd};
 use super::view::View;
+use crate::format::fmt_num;
 
 const CSS: &str = r#"
 :root{--fg:#1b1b1b;--muted:#5a5a5a;--line:#d0d0d0;--bg:#fff}
@@ -236,26 +237,48 @@ fn discounts(v: &View) -> String {
     format!("<section><h2>Discounts</h2><p class=\"sub\">The effective discount counts everything paid to the provider for compute (idle reserved capacity, penalties and billed shortfall included) against the public value of the chip-hours used.</p>{}</section>", table(&header, &rows, "discounts"))
 }
 
-/// Terms that bind the optimum. Rendered only when the document carries them.
+/// The binding terms with the largest shadow prices. Rendered only when the plan carries them.
 fn binding_terms(v: &View) -> String {
-    if v.binding_terms.is_empty() {
+    let Some(sens) = v.sensitivity.as_ref().filter(|s| !s.terms.is_empty()) else {
         return String::new();
-    }
-    let rows: Vec<Vec<String>> = v
-        .binding_terms
+    };
+    let mut terms: Vec<&super::view::TermView> = sens.terms.iter().collect();
+    terms.sort_by(|a, b| b.usd_per_unit.abs().total_cmp(&a.usd_per_unit.abs()));
+    let rows: Vec<Vec<String>> = terms
         .iter()
+        .take(BINDING_SHOWN)
         .map(|t| {
+            let p = t.usd_per_unit;
+            let price = format!("{}${}", if p < 0.0 { "-" } else { "" }, fmt_num(p.abs()));
             vec![
-                t.term.clone(),
-                t.shadow_price_usd.map_or("-".into(), |p| {
-                    format!("{}${:.4}", if p < 0.0 { "-" } else { "" }, p.abs())
-                }),
+                t.kind.replace('_', " "),
+                term_place(t),
+                price,
                 t.unit.clone(),
             ]
         })
         .collect();
-    let header = ["term", "cost change per unit (USD)", "unit"].map(String::from);
-    format!("<section><h2>Binding terms</h2><p class=\"sub\">What one more unit of each binding term would change in the total cost.</p>{}</section>", table(&header, &rows, "binding"))
+    let header = ["term", "where", "cost change per unit (USD)", "unit"].map(String::from);
+    format!(
+        "<section><h2>Binding terms</h2><p class=\"sub\">Shadow prices: {}. The {} largest of {}; every term is in plan.json and sensitivity.csv.</p>{}</section>",
+        esc(&sens.note),
+        rows.len(),
+        terms.len(),
+        table(&header, &rows, "binding")
+    )
+}
+
+/// Binding terms the page lists (the largest shadow prices first).
+const BINDING_SHOWN: usize = 10;
+
+/// Where a term binds: contract, floor, cluster, workload, period.
+fn term_place(t: &super::view::TermView) -> String {
+    let names = [&t.contract, &t.floor, &t.cluster, &t.workload];
+    let mut parts: Vec<String> = names.iter().filter_map(|n| (*n).clone()).collect();
+    if let Some(p) = t.period {
+        parts.push(format!("period {p}"));
+    }
+    parts.join(", ")
 }
 
 fn findings(v: &View) -> String {

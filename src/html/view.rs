@@ -33,8 +33,8 @@ pub struct View {
     pub unmeetable: Vec<MessageView>,
     /// Audit findings.
     pub findings: Vec<FindingView>,
-    /// Terms that bind the optimum, with their shadow prices, when the planner reports them.
-    pub binding_terms: Vec<BindingTermView>,
+    /// Shadow prices of the binding terms, when the plan carries them.
+    pub sensitivity: Option<SensitivityView>,
 }
 
 /// One schedule row.
@@ -92,15 +92,36 @@ pub struct FindingView {
     pub message: String,
 }
 
-/// A term that binds the optimum: what one more unit of it is worth.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BindingTermView {
-    /// The term, in the model's words (`aws-2027 floor "2027"`, `capacity trn2-a period 3`).
-    pub term: String,
-    /// Change of the total cost per unit of the term, USD.
-    pub shadow_price_usd: Option<f64>,
+/// The `sensitivity` section of a plan ([`crate::sensitivity::Sensitivity`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SensitivityView {
+    /// How the prices were found (`lp`, or `lp_with_integers_fixed` for plans with
+    /// dependencies), in words.
+    pub note: String,
+    /// Every binding term.
+    pub terms: Vec<TermView>,
+}
+
+/// One binding term and its shadow price.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TermView {
+    /// Kind: `capacity`, `spend_floor`, `utilization_floor`, `demand`, `work`, `max_chips`.
+    pub kind: String,
+    /// Contract, floor, cluster and workload it binds, where they apply.
+    pub contract: Option<String>,
+    /// Spend floor name.
+    pub floor: Option<String>,
+    /// Cluster.
+    pub cluster: Option<String>,
+    /// Workload.
+    pub workload: Option<String>,
+    /// Period (1-based).
+    pub period: Option<usize>,
+    /// Change of the total cost per one more unit, USD.
+    pub usd_per_unit: f64,
     /// Unit of the term.
-    #[serde(default)]
     pub unit: String,
 }
 
