@@ -9,32 +9,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use capplan::output_schema::output_schema_json;
 use serde_json::Value;
 
-fn shipped_path() -> PathBuf {
-    common::root().join("schema/plan-output.schema.json")
-}
-
-fn overwrite() -> bool {
-    std::env::var("CAPPLAN_SCHEMA").is_ok_and(|v| v == "overwrite")
-}
-
 #[test]
 fn the_shipped_schema_is_what_the_code_generates() {
-    let generated = output_schema_json();
-    let path = shipped_path();
-    if overwrite() {
-        std::fs::write(&path, &generated).expect("schema/ is writable");
-    }
-    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        shipped == generated,
-        "{} differs from what src/report.rs generates: run \
-         CAPPLAN_SCHEMA=overwrite cargo test --release --test output_schema",
-        path.display()
+    common::assert_shipped_schema(
+        "plan-output.schema.json",
+        &output_schema_json(),
+        "src/report.rs",
+        "output_schema",
     );
 }
 
@@ -48,13 +34,7 @@ fn capplan_schema_output_prints_the_shipped_file() {
 
 /// The validator of the shipped file (while it is being rewritten, of the code's).
 fn validator() -> jsonschema::Validator {
-    let text = if overwrite() {
-        output_schema_json()
-    } else {
-        std::fs::read_to_string(shipped_path()).expect("the schema is shipped")
-    };
-    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-    jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
+    common::shipped_validator("plan-output.schema.json", output_schema_json)
 }
 
 /// Every way `doc` breaks the schema, one line each (empty when it validates).

@@ -17,40 +17,20 @@ use capplan::model::Scenario;
 use capplan::scenario_schema::scenario_schema_json;
 use serde_json::Value;
 
-fn shipped_path() -> PathBuf {
-    common::root().join("schema/scenario.schema.json")
-}
-
-fn overwrite() -> bool {
-    std::env::var("CAPPLAN_SCHEMA").is_ok_and(|v| v == "overwrite")
-}
-
 #[test]
 fn the_shipped_schema_is_what_the_code_generates() {
-    let generated = scenario_schema_json();
-    let path = shipped_path();
-    if overwrite() {
-        std::fs::write(&path, &generated).expect("schema/ is writable");
-    }
-    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        shipped == generated,
-        "{} differs from what src/schema.rs generates: run \
-         CAPPLAN_SCHEMA=overwrite cargo test --release --test scenario_schema",
-        path.display()
+    common::assert_shipped_schema(
+        "scenario.schema.json",
+        &scenario_schema_json(),
+        "src/schema.rs",
+        "scenario_schema",
     );
 }
 
 /// The validator of the shipped file (so the file, not only the code, is what is tested; while
 /// it is being rewritten, of the code's).
 fn validator() -> jsonschema::Validator {
-    let text = if overwrite() {
-        scenario_schema_json()
-    } else {
-        std::fs::read_to_string(shipped_path()).expect("the schema is shipped")
-    };
-    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-    jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
+    common::shipped_validator("scenario.schema.json", scenario_schema_json)
 }
 
 #[test]

@@ -113,3 +113,36 @@ pub fn code(o: &std::process::Output) -> i32 {
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Whether `CAPPLAN_SCHEMA=overwrite` asks the schema tests to rewrite the shipped files.
+pub fn overwrite_schema() -> bool {
+    std::env::var("CAPPLAN_SCHEMA").is_ok_and(|v| v == "overwrite")
+}
+
+/// The shipped `schema/FILE` is `generated` (rewritten first under `CAPPLAN_SCHEMA=overwrite`);
+/// the message names the `source` it comes from and the `test` that rewrites it.
+pub fn assert_shipped_schema(file: &str, generated: &str, source: &str, test: &str) {
+    let path = root().join("schema").join(file);
+    if overwrite_schema() {
+        std::fs::write(&path, generated).expect("schema/ is writable");
+    }
+    let shipped = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        shipped == generated,
+        "{} differs from what {source} generates: run \
+         CAPPLAN_SCHEMA=overwrite cargo test --release --test {test}",
+        path.display()
+    );
+}
+
+/// The validator of the shipped `schema/FILE`, so the file, not only the code, is what is tested
+/// (while it is being rewritten, of the code's, `generated`).
+pub fn shipped_validator(file: &str, generated: impl FnOnce() -> String) -> jsonschema::Validator {
+    let text = if overwrite_schema() {
+        generated()
+    } else {
+        std::fs::read_to_string(root().join("schema").join(file)).expect("the schema is shipped")
+    };
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
+}
