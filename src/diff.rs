@@ -60,11 +60,8 @@ impl TermDoc {
     /// What the term binds, as one line: `capacity trn2-dedicated, period 5`.
     fn place(&self) -> String {
         let names = [&self.contract, &self.floor, &self.cluster, &self.workload];
-        let mut parts: Vec<String> = names.iter().filter_map(|n| (*n).clone()).collect();
-        if let Some(p) = self.period {
-            parts.push(format!("period {p}"));
-        }
-        format!("{} {}", self.kind, parts.join(", "))
+        let place = crate::sensitivity::place_in_document(names, self.period);
+        format!("{} {place}", self.kind)
     }
 }
 

@@ -314,6 +314,16 @@ fn term(s: &Scenario, key: Key, usd_per_unit: f64) -> Term {
     t
 }
 
+/// Where a term binds, from a saved document (no scenario at hand): its contract, floor,
+/// cluster and workload where present, then `period N`: `aws-tutorial, trn2-dedicated, period 1`.
+pub fn place_in_document(names: [&Option<String>; 4], period: Option<usize>) -> String {
+    let mut parts: Vec<String> = names.iter().filter_map(|n| (*n).clone()).collect();
+    if let Some(p) = period {
+        parts.push(format!("period {p}"));
+    }
+    parts.join(", ")
+}
+
 /// Period `p` (1-based) by its length and number: `week 5`, `quarter 14`.
 fn period_name(s: &Scenario, p: usize) -> String {
     let length = s

@@ -274,11 +274,7 @@ const BINDING_SHOWN: usize = 10;
 /// Where a term binds: contract, floor, cluster, workload, period.
 fn term_place(t: &super::view::TermView) -> String {
     let names = [&t.contract, &t.floor, &t.cluster, &t.workload];
-    let mut parts: Vec<String> = names.iter().filter_map(|n| (*n).clone()).collect();
-    if let Some(p) = t.period {
-        parts.push(format!("period {p}"));
-    }
-    parts.join(", ")
+    crate::sensitivity::place_in_document(names, t.period)
 }
 
 fn findings(v: &View) -> String {
