@@ -16,6 +16,9 @@ use serde::Serialize;
 use crate::duals::{self, Duals};
 use crate::lp::{LinearProgram, Scaled};
 
+#[cfg(feature = "highs")]
+pub mod highs_session;
+
 /// The longest time limit [`solve`] takes (about 11.6 days); the command line says the same.
 pub const MAX_TIME_LIMIT_SECONDS: f64 = 1e6;
 
@@ -324,7 +327,7 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
                 .map(|t| started + std::time::Duration::from_secs_f64(t)),
         ),
         Backend::Clarabel => solve_clarabel(lp, vars, objective, rows, &cols, opts),
-        Backend::Highs => solve_highs(lp, vars, objective, rows, &cols, opts),
+        Backend::Highs => solve_highs(lp, vars, objective, rows, opts),
     };
     result.load_seconds += convert_seconds;
     if result.algorithm == "simplex + branch and bound" && lp.num_integers() == 0 {
@@ -533,7 +536,7 @@ fn fix_integers_and_resolve(
     } else if backend == Backend::Highs {
         let (vars, cols, objective) = to_good_lp(&fixed, false);
         let rows = rows_to_constraints(&fixed, &cols);
-        solve_highs(&fixed, vars, objective, rows, &cols, &lp_opts)
+        solve_highs(&fixed, vars, objective, rows, &lp_opts)
     } else {
         solve_lp_held(&fixed, &lp_opts, None)
     };
@@ -853,29 +856,55 @@ fn solve_highs(
     vars: ProblemVariables,
     objective: Expression,
     rows: Vec<good_lp::Constraint>,
-    cols: &[Variable],
     opts: &SolveOptions,
 ) -> SolveResult {
     let has_integers = vars.iter_variables_with_def().any(|(_, d)| d.is_integer());
     let algorithm = highs_algorithm(opts.algorithm, has_integers);
     let load = Instant::now();
-    let mut problem = vars.minimise(objective).using(good_lp::highs);
-    for c in rows {
-        problem.add_constraint(c);
-    }
-    let mut model = match problem.try_into_inner() {
+    let mut model = match highs_model(vars, objective, rows) {
         Ok(m) => m,
         Err(e) => return from_error(Backend::Highs, algorithm, e),
     };
     set_highs_options(&mut model, opts, has_integers);
     let load_seconds = load.elapsed().as_secs_f64();
+    let (mut r, _) = run_highs(lp, model, has_integers, algorithm);
+    r.load_seconds = load_seconds;
+    r
+}
+
+/// good_lp's HiGHS model of the program: its columns in variable order (so in the order of the
+/// `LinearProgram` they came from, [`to_good_lp`]), its rows in the order of `rows`.
+#[cfg(feature = "highs")]
+fn highs_model(
+    vars: ProblemVariables,
+    objective: Expression,
+    rows: Vec<good_lp::Constraint>,
+) -> Result<highs::Model, ResolutionError> {
+    let mut problem = vars.minimise(objective).using(good_lp::highs);
+    for c in rows {
+        problem.add_constraint(c);
+    }
+    problem.try_into_inner()
+}
+
+/// Runs `model` (HiGHS's model of `lp`, its options set) and reads its answer: the status, the
+/// values of `lp`'s columns, the gap and, for an optimal LP, the row duals. Gives back the solved
+/// model too (none when HiGHS returned an error), for a re-solve from its basis.
+#[cfg(feature = "highs")]
+fn run_highs(
+    lp: &LinearProgram,
+    model: highs::Model,
+    has_integers: bool,
+    algorithm: &str,
+) -> (SolveResult, Option<highs::SolvedModel>) {
     let started = Instant::now();
     let solved = match model.try_solve() {
         Ok(s) => s,
         Err(e) => {
             let mut r = result(Backend::Highs, algorithm, SolveStatus::Failed);
             r.message = Some(format!("HiGHS error: {e:?}"));
-            return r;
+            r.solve_seconds = started.elapsed().as_secs_f64();
+            return (r, None);
         }
     };
     let solve_seconds = started.elapsed().as_secs_f64();
@@ -886,13 +915,12 @@ fn solve_highs(
     };
     let status = highs_status(solved.status(), gap);
     let mut r = result(Backend::Highs, algorithm, status);
-    r.load_seconds = load_seconds;
     r.solve_seconds = solve_seconds;
-    read_highs_solution(&mut r, &solved, cols.len(), gap);
+    read_highs_solution(&mut r, &solved, lp.num_cols(), gap);
     if !has_integers && r.status == SolveStatus::Optimal {
         r.duals = Some(Ok(highs_duals(lp, &solved)));
     }
-    r
+    (r, Some(solved))
 }
 
 /// HiGHS's row duals, per row of `lp`. good_lp hands HiGHS a `>=` row as a native lower-bounded
@@ -1017,7 +1045,6 @@ fn solve_highs(
     _: ProblemVariables,
     _: Expression,
     _: Vec<good_lp::Constraint>,
-    _: &[Variable],
     _: &SolveOptions,
 ) -> SolveResult {
     unreachable!("solve() refuses backends that are not compiled in")
@@ -1251,7 +1278,7 @@ const HIGHS_DEFAULT_MIP_GAP: f64 = 1e-4;
 fn highs_on(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let (vars, cols, objective) = to_good_lp(lp, false);
     let rows = rows_to_constraints(lp, &cols);
-    solve_highs(lp, vars, objective, rows, &cols, opts)
+    solve_highs(lp, vars, objective, rows, opts)
 }
 
 /// The options for a step that may use the time up to `deadline`.
@@ -1285,28 +1312,17 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let deadline = opts
         .time_limit
         .map(|t| started + std::time::Duration::from_secs_f64(t));
-    let mut relaxed = lp.clone();
-    relaxed.integer.iter_mut().for_each(|i| *i = false);
     let lp_opts = SolveOptions {
         mip_gap: None,
         ..until(opts, deadline)
     };
-    let root = highs_on(&relaxed, &lp_opts);
-    let found = match (root.status, &root.x) {
-        (SolveStatus::Optimal, Some(x)) => {
-            let bound = relaxed.objective_value(x);
-            crate::heuristic::round_and_repair(lp, x, |fixed| {
-                lp_answer(fixed, highs_on(fixed, &until(&lp_opts, deadline)))
-            })
-            .map(|(obj, y)| (obj, y, bound))
+    let found = match plan_from_relaxation(lp, &lp_opts, deadline) {
+        Ok(found) => found,
+        Err(mut infeasible) => {
+            infeasible.algorithm = "branch and cut".into();
+            infeasible.solve_seconds = started.elapsed().as_secs_f64();
+            return *infeasible;
         }
-        (SolveStatus::Infeasible, _) => {
-            let mut r = root;
-            r.algorithm = "branch and cut".into();
-            r.solve_seconds = started.elapsed().as_secs_f64();
-            return r;
-        }
-        _ => None,
     };
     let time_up = deadline.is_some_and(|d| Instant::now() >= d);
     if let Some((obj, y, bound)) = &found {
@@ -1339,6 +1355,50 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
         r.solve_seconds = started.elapsed().as_secs_f64();
     }
     r
+}
+
+/// A plan from the relaxation: its objective, its values, and the relaxation's objective.
+type PlanAndBound = (f64, Vec<f64>, f64);
+
+/// HiGHS on the LP relaxation of `lp`, then a plan from it
+/// ([`crate::heuristic::round_and_repair`]) whose fixed LPs HiGHS solves on the relaxation's own
+/// model, each from the basis the last solve ended with ([`highs_session`]: the 26-week,
+/// 300-edge fleet's fixed LP took 20 s from scratch). Returns the plan's objective, the plan
+/// and the relaxation's objective (a lower bound), if a plan came; `Err` with the relaxation's
+/// result when it is infeasible.
+#[cfg(feature = "highs")]
+fn plan_from_relaxation(
+    lp: &LinearProgram,
+    lp_opts: &SolveOptions,
+    deadline: Option<Instant>,
+) -> Result<Option<PlanAndBound>, Box<SolveResult>> {
+    let mut relaxed = lp.clone();
+    relaxed.integer.iter_mut().for_each(|i| *i = false);
+    let Ok(mut session) = highs_session::HighsSession::new(&relaxed, lp_opts) else {
+        // Branch and cut builds the same model and reports the error.
+        return Ok(None);
+    };
+    let root = session.solve(&relaxed, lp_opts);
+    match (root.status, &root.x) {
+        (SolveStatus::Optimal, Some(x)) => {
+            let bound = relaxed.objective_value(x);
+            Ok(crate::heuristic::round_and_repair(lp, x, |fixed| {
+                lp_answer(fixed, session.solve(fixed, &until(lp_opts, deadline)))
+            })
+            .map(|(obj, y)| (obj, y, bound)))
+        }
+        (SolveStatus::Infeasible, _) => Err(Box::new(root)),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(not(feature = "highs"))]
+fn plan_from_relaxation(
+    _: &LinearProgram,
+    _: &SolveOptions,
+    _: Option<Instant>,
+) -> Result<Option<PlanAndBound>, Box<SolveResult>> {
+    unreachable!("solve() refuses backends that are not compiled in")
 }
 
 /// The result for the relaxation heuristic's plan `x` at `gap` from the relaxation's bound:

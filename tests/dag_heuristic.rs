@@ -126,3 +126,69 @@ fn the_heuristic_plan_passes_the_audit_and_its_gap_is_never_below_the_true_gap()
     }
     assert!(with_gates >= 5, "only {with_gates} seeds had gates");
 }
+
+/// The fixed LPs of the relaxation heuristic, solved on the relaxation's HiGHS model from its
+/// last basis (as `solve` does with HiGHS), against each solved from scratch on a model of its
+/// own: the same status and the same optimum, on generated fleets with dependencies, in the
+/// scaled units HiGHS is given.
+#[cfg(feature = "highs")]
+#[test]
+fn warm_started_fixed_lps_agree_with_cold_solves() {
+    use capplan::heuristic::{fixed_at, THRESHOLDS};
+    use capplan::solver::highs_session::HighsSession;
+
+    let opts = SolveOptions::default();
+    let (mut compared, mut warm_iterations, mut cold_iterations) = (0, 0, 0);
+    for seed in 1..=8 {
+        let text = generate(&GenerateOptions {
+            workloads: 30,
+            clusters: 4,
+            periods: 8,
+            seed,
+            edges: 12,
+        })
+        .unwrap();
+        let s = Scenario::from_toml(&text, Path::new("gen.toml")).unwrap();
+        let lp = Formulation::build(&s, false).lp.scaled(true).lp;
+        if lp.num_integers() == 0 {
+            continue;
+        }
+        let mut relaxed = lp.clone();
+        relaxed.integer.iter_mut().for_each(|i| *i = false);
+        let mut warm = HighsSession::new(&relaxed, &opts).unwrap();
+        let root = warm.solve(&relaxed, &opts);
+        assert_eq!(root.status, SolveStatus::Optimal, "seed {seed}");
+        let x = root.x.unwrap();
+        for threshold in THRESHOLDS {
+            let fixed = fixed_at(&lp, &x, threshold);
+            let w = warm.solve(&fixed, &opts);
+            warm_iterations += warm.iterations();
+            let mut cold_session = HighsSession::new(&fixed, &opts).unwrap();
+            let c = cold_session.solve(&fixed, &opts);
+            cold_iterations += cold_session.iterations();
+            let case = format!("seed {seed}, threshold {threshold}");
+            assert_eq!(
+                w.status, c.status,
+                "{case}: {:?} {:?}",
+                w.message, c.message
+            );
+            if w.status != SolveStatus::Optimal {
+                continue;
+            }
+            let (wx, cx) = (w.x.unwrap(), c.x.unwrap());
+            assert!(fixed.max_violation(&wx) <= 1e-7, "{case}");
+            let (ow, oc) = (fixed.objective_value(&wx), fixed.objective_value(&cx));
+            assert!(
+                (ow - oc).abs() <= 1e-9 * oc.abs().max(1e-9),
+                "{case}: warm {ow:.12e}, cold {oc:.12e}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 8, "only {compared} fixed LPs had an optimum");
+    // From the relaxation's basis the fixed LPs are a few pivots away; from scratch, not.
+    assert!(
+        warm_iterations < cold_iterations,
+        "warm {warm_iterations} against cold {cold_iterations} simplex iterations"
+    );
+}
