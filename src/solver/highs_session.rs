@@ -88,13 +88,16 @@ impl HighsSession {
             r.message = Some("HiGHS failed on an earlier solve of this model".into());
             return r;
         };
+        let load = Instant::now();
         let changed = self.set_bounds(&mut model, lp);
         let limit = opts
             .time_limit
             .map_or(f64::INFINITY, |t| self.ran_seconds + t);
         model.set_option("time_limit", limit);
+        let load_seconds = load.elapsed().as_secs_f64();
         let started = Instant::now();
-        let (r, solved) = run_highs(lp, model, false, algorithm);
+        let (mut r, solved) = run_highs(lp, model, false, algorithm);
+        r.load_seconds = load_seconds;
         self.ran_seconds += started.elapsed().as_secs_f64();
         self.iterations = solved.as_ref().map_or(0, |s| s.simplex_iteration_count());
         self.model = solved.map(highs::Model::from);
@@ -189,6 +192,54 @@ mod tests {
         stuck.col_upper[0] = 3.0;
         stuck.col_upper[1] = 1.0;
         assert_eq!(session.solve(&stuck, &opts).status, SolveStatus::Infeasible);
+    }
+
+    /// The LP relaxation of a generated fleet's MILP (dependencies included) and that MILP's
+    /// gates fixed at one threshold: two programs that differ only in column bounds.
+    fn relaxation_and_fixed() -> (LinearProgram, LinearProgram) {
+        let text = crate::generate::generate(&crate::generate::GenerateOptions {
+            workloads: 30,
+            clusters: 4,
+            periods: 8,
+            seed: 2,
+            edges: 12,
+        })
+        .unwrap();
+        let s = crate::model::Scenario::from_toml(&text, "gen.toml".as_ref()).unwrap();
+        let lp = crate::formulation::Formulation::build(&s, false).lp;
+        assert!(lp.num_integers() > 0);
+        let mut relaxed = lp.clone();
+        relaxed.integer.iter_mut().for_each(|i| *i = false);
+        let mut session = HighsSession::new(&relaxed, &SolveOptions::default()).unwrap();
+        let x = session.solve(&relaxed, &SolveOptions::default()).x.unwrap();
+        let fixed = crate::heuristic::fixed_at(&lp, &x, 0.5);
+        (relaxed, fixed)
+    }
+
+    /// HiGHS's time limit is on its run time summed over every solve of a model: each solve's
+    /// limit must be its own. Solves alternating between two programs under a limit of 0.2 s
+    /// each, until they have taken three times that together, all end optimal.
+    #[test]
+    fn each_solve_has_its_own_time_limit() {
+        let (relaxed, fixed) = relaxation_and_fixed();
+        let opts = SolveOptions {
+            time_limit: Some(0.2),
+            ..SolveOptions::default()
+        };
+        let mut session = HighsSession::new(&relaxed, &opts).unwrap();
+        let (mut total, mut solves) = (0.0, 0);
+        while total < 0.6 {
+            let lp = if solves % 2 == 0 { &relaxed } else { &fixed };
+            let r = session.solve(lp, &opts);
+            assert_eq!(
+                r.status,
+                SolveStatus::Optimal,
+                "solve {solves} after {total} s"
+            );
+            total += r.solve_seconds;
+            solves += 1;
+            assert!(solves < 100_000, "{total} s in {solves} solves");
+        }
     }
 
     #[test]
