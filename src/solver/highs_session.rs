@@ -17,7 +17,7 @@ use good_lp::solvers::ResolutionError;
 /// HiGHS's model of an LP and the bounds its columns have there now.
 #[derive(Debug)]
 pub struct HighsSession {
-    /// `None` once HiGHS returned an error (it keeps the model then).
+    /// `None` once HiGHS returned an error (the `highs` crate drops the model with it).
     model: Option<highs::Model>,
     /// HiGHS's handle of each column, in the program's order.
     cols: Vec<highs::Col>,
@@ -68,8 +68,9 @@ impl HighsSession {
 
     /// Solves the session's LP with the column bounds of `lp`: the same program but for its
     /// column bounds (its integer flags are ignored). The first solve is HiGHS's usual one
-    /// (presolve, dual simplex); each later one starts from the basis the last one ended with.
-    /// `opts.time_limit` is the time this solve may take.
+    /// (presolve, dual simplex); each later one starts from the basis the last one ended with
+    /// (not with `--algorithm ipm`: HiGHS drops the basis for its interior point, and each
+    /// solve starts from scratch as before). `opts.time_limit` is the time this solve may take.
     pub fn solve(&mut self, lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
         let algorithm = highs_algorithm(opts.algorithm, false);
         if lp.num_cols() != self.cols.len() || lp.num_rows() != self.num_rows {
