@@ -105,11 +105,11 @@ impl HighsSession {
         tracing::info!(
             solve = self.solves,
             bounds_changed = changed,
-            iterations = self.iterations,
+            simplex_iterations = self.iterations,
             seconds = r.solve_seconds,
             status = r.status.as_str(),
             "HiGHS solved the LP {}",
-            if self.solves == 0 {
+            if self.solves == 0 || opts.algorithm == super::Algorithm::Ipm {
                 "from scratch"
             } else {
                 "from its last basis"
