@@ -72,6 +72,7 @@ pub mod report;
 pub mod scenario_schema;
 pub mod schema;
 pub mod sensitivity;
+pub mod sifting;
 pub mod solver;
 pub mod sweep;
 pub mod sweep_output;

@@ -314,9 +314,6 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
         return solve_highs_milp(lp, opts);
     }
     let started = Instant::now();
-    let (vars, cols, objective) = to_good_lp(lp, backend == Backend::Clarabel);
-    let rows = rows_to_constraints(lp, &cols);
-    let convert_seconds = started.elapsed().as_secs_f64();
     let mut result = match backend {
         // microlp was seen to stop on "singular matrix" with coefficients spanning ten orders
         // of magnitude: confirmed with clarabel as for the relaxations.
@@ -326,10 +323,9 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
             opts.time_limit
                 .map(|t| started + std::time::Duration::from_secs_f64(t)),
         ),
-        Backend::Clarabel => solve_clarabel(lp, vars, objective, rows, &cols, opts),
-        Backend::Highs => solve_highs(lp, vars, objective, rows, opts),
+        Backend::Clarabel => clarabel_on(lp, opts),
+        Backend::Highs => highs_on(lp, opts),
     };
-    result.load_seconds += convert_seconds;
     if result.algorithm == "simplex + branch and bound" && lp.num_integers() == 0 {
         result.algorithm = "simplex".into();
     }
@@ -807,6 +803,66 @@ where
     r
 }
 
+/// clarabel on `lp` as given, by sifting where that pays off.
+fn clarabel_on(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
+    if crate::sifting::worth_sifting(lp) {
+        return solve_clarabel_sifting(lp, opts);
+    }
+    let converted = Instant::now();
+    let (vars, cols, objective) = to_good_lp(lp, true);
+    let rows = rows_to_constraints(lp, &cols);
+    let convert_seconds = converted.elapsed().as_secs_f64();
+    let mut r = solve_clarabel(lp, vars, objective, rows, &cols, opts);
+    r.load_seconds += convert_seconds;
+    r
+}
+
+/// clarabel on a program with many more columns than rows: over working sets of its columns
+/// ([`crate::sifting`]), or, where sifting gives up, the whole program.
+fn solve_clarabel_sifting(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
+    let started = Instant::now();
+    let deadline = opts
+        .time_limit
+        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let sifted = crate::sifting::sift(lp, |set| {
+        let (vars, cols, objective) = to_good_lp(set, true);
+        let rows = rows_to_constraints(set, &cols);
+        let r = solve_clarabel(set, vars, objective, rows, &cols, &until(opts, deadline));
+        match (r.status, r.x, r.duals) {
+            (SolveStatus::Optimal, Some(x), Some(Ok(d))) => Some((x, d.rows)),
+            _ => None,
+        }
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    match sifted {
+        Ok(s) => {
+            tracing::debug!(rounds = s.rounds, columns = s.columns, seconds, "sifted");
+            let mut r = result(
+                Backend::Clarabel,
+                "interior point, sifting",
+                SolveStatus::Optimal,
+            );
+            r.solve_seconds = seconds;
+            r.gap = Some(0.0);
+            r.x = Some(s.x);
+            r.duals = Some(Ok(Duals {
+                rows: s.duals,
+                integers_fixed: false,
+                source: "clarabel".into(),
+            }));
+            r
+        }
+        Err(why) => {
+            tracing::info!(why, seconds, "sifting gave up; solving the whole program");
+            let (vars, cols, objective) = to_good_lp(lp, true);
+            let rows = rows_to_constraints(lp, &cols);
+            let mut r = solve_clarabel(lp, vars, objective, rows, &cols, &until(opts, deadline));
+            r.solve_seconds += seconds;
+            r
+        }
+    }
+}
+
 /// Solves with clarabel the model of `lp` (`rows` from [`rows_to_constraints`]); its duals
 /// come back per row of `lp`.
 fn solve_clarabel(
@@ -1183,9 +1239,7 @@ fn interior_point_start(
         mip_gap: None,
         ..until(opts, deadline)
     };
-    let (vars, cols, objective) = to_good_lp(&relaxed, true);
-    let rows = rows_to_constraints(&relaxed, &cols);
-    let root = solve_clarabel(&relaxed, vars, objective, rows, &cols, &lp_opts);
+    let root = clarabel_on(&relaxed, &lp_opts);
     let x = root.x.filter(|_| root.status == SolveStatus::Optimal)?;
     let relaxed_obj = relaxed.objective_value(&x);
     let bound = relaxed_obj - 1e-6 * relaxed_obj.abs();
@@ -1276,9 +1330,13 @@ const HIGHS_DEFAULT_MIP_GAP: f64 = 1e-4;
 
 /// Solves `lp` as given (LP or MILP) with HiGHS.
 fn highs_on(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
+    let converted = Instant::now();
     let (vars, cols, objective) = to_good_lp(lp, false);
     let rows = rows_to_constraints(lp, &cols);
-    solve_highs(lp, vars, objective, rows, opts)
+    let convert_seconds = converted.elapsed().as_secs_f64();
+    let mut r = solve_highs(lp, vars, objective, rows, opts);
+    r.load_seconds += convert_seconds;
+    r
 }
 
 /// The options for a step that may use the time up to `deadline`.
