@@ -271,9 +271,7 @@ fn clarabel_duals(lp: &LinearProgram, x: &[f64], opts: &SolveOptions) -> Result<
         mip_gap: None,
         ..opts.clone()
     };
-    let (vars, cols, objective) = to_good_lp(lp, true);
-    let rows = rows_to_constraints(lp, &cols);
-    let r = solve_clarabel(lp, vars, objective, rows, &cols, &lp_opts);
+    let r = clarabel_on(lp, &lp_opts);
     let (Some(y), Some(z)) = (r.x, r.duals) else {
         return Err(format!(
             "clarabel, asked for the duals of the plan's LP, ended {}",
@@ -1126,7 +1124,7 @@ fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResu
         first_incumbent(lp, opts, started, deadline)
     } else {
         match interior_point_start(lp, opts, deadline) {
-            Some((bound, obj, x)) => {
+            Some((bound, obj, x, duals)) => {
                 root_bound = bound;
                 let gap = crate::heuristic::gap(obj, bound);
                 let time_up = deadline.is_some_and(|d| Instant::now() >= d);
@@ -1135,6 +1133,7 @@ fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResu
                     let mut r = heuristic_plan(x, gap, time_up, target, started);
                     r.backend = Backend::Microlp;
                     r.algorithm = "interior-point relaxation, then gates fixed".into();
+                    r.duals = duals;
                     return r;
                 }
                 heuristic_obj = Some(obj);
@@ -1225,14 +1224,14 @@ fn without_plan(
 
 /// For programs too large for microlp's simplex: the relaxation by the interior point, and a
 /// plan from it ([`crate::heuristic::round_and_repair`], each fixed LP through clarabel and its
-/// safety nets). Returns (lower bound, plan's objective, plan). The bound is the interior
+/// safety nets). Returns (lower bound, plan's objective, plan, the fixed LP's duals). The bound is the interior
 /// point's objective less 1e-6 of it: it ends within its tolerances (1e-8) of the optimum, on
 /// either side, and a proved gap must not be smaller than the true one.
 fn interior_point_start(
     lp: &LinearProgram,
     opts: &SolveOptions,
     deadline: Option<Instant>,
-) -> Option<(f64, f64, Vec<f64>)> {
+) -> Option<(f64, f64, Vec<f64>, Option<Result<Duals, String>>)> {
     let mut relaxed = lp.clone();
     relaxed.integer.iter_mut().for_each(|i| *i = false);
     let lp_opts = SolveOptions {
@@ -1244,12 +1243,15 @@ fn interior_point_start(
     let relaxed_obj = relaxed.objective_value(&x);
     let bound = relaxed_obj - 1e-6 * relaxed_obj.abs();
     tracing::info!(bound, "the interior point's relaxation");
+    // round_and_repair stops at the first fixed LP with a plan: the last duals are its.
+    let mut duals = None;
     let (obj, y) = crate::heuristic::round_and_repair(lp, &x, |fixed| {
         let r = solve_scaled(fixed, Backend::Clarabel, &until(&lp_opts, deadline));
+        duals = r.duals.clone();
         lp_answer(fixed, r)
     })?;
     tracing::info!(objective = obj, bound, "a plan from the relaxation");
-    Some((bound, obj, y))
+    Some((bound, obj, y, duals))
 }
 
 /// microlp's own branch and bound as a primal heuristic: it finds a good plan quickly, but was
@@ -1383,12 +1385,15 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
         }
     };
     let time_up = deadline.is_some_and(|d| Instant::now() >= d);
-    if let Some((obj, y, bound)) = &found {
+    if let Some((obj, y, bound, duals)) = &found {
         let gap = crate::heuristic::gap(*obj, *bound);
         tracing::info!(objective = obj, bound, gap, "a plan from the relaxation");
         if time_up || gap <= opts.mip_gap.unwrap_or(HIGHS_DEFAULT_MIP_GAP) {
             let target = opts.mip_gap.unwrap_or(HIGHS_DEFAULT_MIP_GAP);
-            return heuristic_plan(y.clone(), gap, time_up, target, started);
+            let mut r = heuristic_plan(y.clone(), gap, time_up, target, started);
+            // Those of the fixed LP HiGHS solved: the plan's prices, without a second solve.
+            r.duals = duals.clone();
+            return r;
         }
     }
     // Not handed to HiGHS as a starting solution: with one (`setSolution`), HiGHS 1.x was seen
@@ -1397,7 +1402,7 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let mut r = highs_on(lp, &until(opts, deadline));
     r.solve_seconds = started.elapsed().as_secs_f64();
     if !r.status.has_plan() {
-        if let Some((obj, y, bound)) = found {
+        if let Some((obj, y, bound, _)) = found {
             let gap = crate::heuristic::gap(obj, bound);
             let target = opts.mip_gap.unwrap_or(HIGHS_DEFAULT_MIP_GAP);
             let mut h = heuristic_plan(y, gap, true, target, started);
@@ -1415,8 +1420,9 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     r
 }
 
-/// A plan from the relaxation: its objective, its values, and the relaxation's objective.
-type PlanAndBound = (f64, Vec<f64>, f64);
+/// A plan from the relaxation: its objective, its values, the relaxation's objective, and
+/// the duals of the LP that gave it.
+type PlanAndBound = (f64, Vec<f64>, f64, Option<Result<Duals, String>>);
 
 /// HiGHS on the LP relaxation of `lp`, then a plan from it
 /// ([`crate::heuristic::round_and_repair`]) whose fixed LPs HiGHS solves on the relaxation's own
@@ -1440,10 +1446,14 @@ fn plan_from_relaxation(
     match (root.status, &root.x) {
         (SolveStatus::Optimal, Some(x)) => {
             let bound = relaxed.objective_value(x);
-            Ok(crate::heuristic::round_and_repair(lp, x, |fixed| {
-                lp_answer(fixed, session.solve(fixed, &until(lp_opts, deadline)))
-            })
-            .map(|(obj, y)| (obj, y, bound)))
+            // round_and_repair stops at the first fixed LP with a plan: the last duals are its.
+            let mut duals = None;
+            let plan = crate::heuristic::round_and_repair(lp, x, |fixed| {
+                let r = session.solve(fixed, &until(lp_opts, deadline));
+                duals = r.duals.clone();
+                lp_answer(fixed, r)
+            });
+            Ok(plan.map(|(obj, y)| (obj, y, bound, duals)))
         }
         (SolveStatus::Infeasible, _) => Err(Box::new(root)),
         _ => Ok(None),
