@@ -741,3 +741,51 @@ fn a_generated_segmented_fleet_planned_in_weeks_is_the_same_fleet_and_never_dear
     );
     assert!(cw <= cs * (1.0 + 1e-6), "weekly ${cw} > segmented ${cs}");
 }
+
+/// Chips of the only cluster of a horizon with a cluster whose `chips` are `chips`.
+fn chips_on(horizon: &str, chips: &str) -> Vec<f64> {
+    let s = load(&format!(
+        "[horizon]\nstart = \"2027-01-04\"\n{horizon}\n\n[[clusters]]\nid = \"c\"\nprovider = \"aws\"\nchip = \"h100\"\nchips = {chips}\nbilling = \"per-use\"\nusd_per_chip_hour = 1.0\nprice_basis = \"on-demand\"\n"
+    ));
+    s.clusters[0].chips.clone()
+}
+
+#[test]
+fn a_ramp_is_linear_in_time_through_the_middles_of_the_periods() {
+    // 4 weeks and 2 months from 2027-01-04. Middles, hours from the start: 84, 252, 420, 588;
+    // February (672 h from hour 672) at 1,008; March (744 h from hour 1,344) at 1,716. From the
+    // first middle: 0, 168, 336, 504, 924, 1,632 hours, so 0 -> 1,632 chips gives one chip per
+    // hour of distance.
+    let c = chips_on(
+        "segments = [{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+        "{ from = 0, to = 1632 }",
+    );
+    assert_eq!(c, [0.0, 168.0, 336.0, 504.0, 924.0, 1632.0]);
+    // By period number it would have been 0, 326.4, 652.8, ...: February and March are not
+    // one week apart.
+    let c = chips_on(
+        "segments = [{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+        "{ from = 100, to = 50 }",
+    );
+    assert_eq!(c[4], 100.0 - 50.0 * 924.0 / 1632.0);
+}
+
+#[test]
+fn on_periods_of_one_length_a_ramp_is_the_ramp_by_period_number_to_the_bit() {
+    for (horizon, n) in [
+        ("period = \"week\"\nperiods = 13", 13),
+        ("period = \"day\"\nperiods = 97", 97),
+        (
+            "segments = [{ period = \"week\", count = 5 }, { period = \"week\", count = 2 }]",
+            7,
+        ),
+    ] {
+        for (from, to) in [(8000.0, 32000.0), (0.7, 0.1), (1.0 / 3.0, 1e7)] {
+            let c = chips_on(horizon, &format!("{{ from = {from:?}, to = {to:?} }}"));
+            let by_number: Vec<f64> = (0..n)
+                .map(|t| from + (to - from) * t as f64 / (n - 1) as f64)
+                .collect();
+            assert_eq!(c, by_number, "{horizon}: {from} -> {to}");
+        }
+    }
+}
