@@ -3,17 +3,26 @@
 //! is compiled in. The default build's solve (clarabel, minutes on a shared machine) is
 //! measured once with `capplan plan` instead; see docs/performance.md, "Segmented horizons".
 //!
+//! The same file planned in weeks over the same days (156 weeks and 5 days, about 1.8 million
+//! columns: docs/performance.md, "The same fleet in weeks") is built and planned once, not
+//! sampled, and only when `CAPPLAN_BENCH_TWIN` is set: to `simplex` for HiGHS's dual simplex,
+//! to anything else for its interior point. It prints both plans' totals and the gap in percent.
+//! The twin needs HiGHS; without it, only its size is printed.
+//!
 //! ```sh
 //! cargo bench --bench horizons
 //! cargo bench --features highs --bench horizons
+//! CAPPLAN_BENCH_TWIN=ipm cargo bench --features highs --bench horizons
 //! ```
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use capplan::formulation::Formulation;
-use capplan::generate::{generate_segmented, GenerateOptions};
+use capplan::generate::{generate_segmented, segments_toml, GenerateOptions};
 use capplan::model::Scenario;
+use capplan::overrides::{self, Override};
+use capplan::plan::{plan, PlanOptions, PlanOutcome};
 use capplan::schema::PeriodLength;
 use capplan::solver::{solve, Algorithm, Backend, SolveOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -25,7 +34,11 @@ const SEGMENTS: &[(PeriodLength, u32)] = &[
     (PeriodLength::Quarter, 8),
 ];
 
-fn scenario() -> Scenario {
+/// The environment variable that asks for the weekly twin, and its algorithm.
+const TWIN: &str = "CAPPLAN_BENCH_TWIN";
+
+/// The generated file and its name.
+fn text() -> (String, std::path::PathBuf) {
     let text = generate_segmented(
         &GenerateOptions {
             workloads: 500,
@@ -38,11 +51,12 @@ fn scenario() -> Scenario {
     )
     .expect("the bench size is valid");
     let name = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/segmented.toml");
-    Scenario::from_toml(&text, &name).expect("generated scenarios validate")
+    (text, name)
 }
 
 fn benches(c: &mut Criterion) {
-    let s = scenario();
+    let (text, name) = text();
+    let s = Scenario::from_toml(&text, &name).expect("generated scenarios validate");
     let mut g = c.benchmark_group("segmented-500x40");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function("build", |b| b.iter(|| Formulation::build(&s, false)));
@@ -57,6 +71,79 @@ fn benches(c: &mut Criterion) {
         });
     }
     g.finish();
+    if let Ok(algorithm) = std::env::var(TWIN) {
+        weekly_twin(&text, &name, &s, &algorithm);
+    }
+}
+
+/// Builds and plans the weekly twin once, and the segmented file once, and prints the gap.
+fn weekly_twin(text: &str, name: &Path, segmented: &Scenario, algorithm: &str) {
+    let set = format!(
+        "horizon.segments={}",
+        segments_toml(&segmented.horizon.weekly_twin())
+    );
+    let o = [Override::parse(&set).expect("a valid --set")];
+    let (twin, _) = overrides::load(text, name, &o).expect("the twin validates");
+    let started = Instant::now();
+    let f = Formulation::build(&twin, false);
+    println!(
+        "weekly twin (--set '{set}'): {} columns, {} rows, {} nonzeros, built in {:.1} s",
+        f.lp.num_cols(),
+        f.lp.num_rows(),
+        f.lp.num_nonzeros(),
+        started.elapsed().as_secs_f64()
+    );
+    drop(f);
+    if !Backend::Highs.is_compiled() {
+        println!("weekly twin: not planned (build with --features highs)");
+        return;
+    }
+    let algorithm = match algorithm {
+        "simplex" => Algorithm::Simplex,
+        _ => Algorithm::Ipm,
+    };
+    let seg = plan_once("segmented", segmented, Algorithm::Simplex);
+    let weekly = plan_once("weekly twin", &twin, algorithm);
+    if let (Some(seg), Some(weekly)) = (seg, weekly) {
+        println!(
+            "weekly twin against segmented: {:+.4}%",
+            (weekly - seg) / seg * 100.0
+        );
+    }
+}
+
+/// Plans `s` with HiGHS once; prints and returns its total cost.
+fn plan_once(what: &str, s: &Scenario, algorithm: Algorithm) -> Option<f64> {
+    let opts = PlanOptions {
+        backend: Some(Backend::Highs),
+        solve: SolveOptions {
+            algorithm,
+            ..SolveOptions::default()
+        },
+    };
+    let started = Instant::now();
+    let outcome = plan(s, &opts).expect("HiGHS runs");
+    let seconds = started.elapsed().as_secs_f64();
+    match outcome {
+        PlanOutcome::Planned { audit, solver } => {
+            println!(
+                "{what}: ${:.0} in {seconds:.1} s (HiGHS {}, status {:?})",
+                audit.costs.total_usd, solver.algorithm, solver.status
+            );
+            Some(audit.costs.total_usd)
+        }
+        PlanOutcome::Infeasible { .. } => {
+            println!("{what}: infeasible after {seconds:.1} s");
+            None
+        }
+        PlanOutcome::NoPlan { solver } => {
+            println!(
+                "{what}: no plan after {seconds:.1} s ({:?})",
+                solver.message
+            );
+            None
+        }
+    }
 }
 
 criterion_group!(horizons, benches);

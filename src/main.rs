@@ -249,6 +249,8 @@ struct GenerateArgs {
     )]
     periods: Option<usize>,
     /// A segmented horizon instead of weeks: runs of periods, `week:13,month:9,quarter:8`.
+    /// Windows are then written as dates and demand as rates, so the file can be planned on
+    /// another horizon with `--set horizon.segments=...` (its second line gives the weekly one).
     #[arg(long)]
     segments: Option<String>,
     /// Seed: the same seed gives the same file, byte for byte.

@@ -57,7 +57,8 @@ pub struct Applied {
     pub set: String,
     /// The field's place in the file, as the loader names it (`clusters[0].chips`).
     pub field: String,
-    /// The value in the file (TOML), absent where the file did not give one.
+    /// The value in the file (TOML), absent where the file did not give one; for a horizon
+    /// switched between its two forms, the fields replaced (`period = "week", periods = 13`).
     pub before: Option<String>,
     /// The value planned with (TOML).
     pub after: String,
@@ -229,9 +230,10 @@ pub fn load(
         }
         Err(LoadError::Invalid { file, problems }) => {
             let lines = align_lines(text, &edited);
+            let horizon = HorizonCause::new(text, &file, &applied);
             let problems = problems
                 .into_iter()
-                .map(|p| attribute(p, &applied, &lines))
+                .map(|p| attribute(p, &applied, &lines, &horizon))
                 .collect();
             Err(LoadError::Invalid { file, problems }.into())
         }
@@ -264,14 +266,58 @@ fn type_error(text: &str, o: &Override) -> Option<OverrideError> {
     }
 }
 
+/// The horizon overrides, and the problems the file has without any override: a problem
+/// elsewhere in the file that only the new horizon brings (a date outside it, a list of the old
+/// length) is named after them.
+struct HorizonCause {
+    /// `--set horizon...` arguments as typed, joined; empty if none was given.
+    sets: String,
+    /// (path, message) of every problem of the file as written.
+    own: std::collections::HashSet<(String, String)>,
+}
+
+impl HorizonCause {
+    fn new(text: &str, file: &Path, applied: &[Applied]) -> Self {
+        let sets: Vec<&str> = applied
+            .iter()
+            .filter(|a| a.field.starts_with("horizon"))
+            .map(|a| a.set.as_str())
+            .collect();
+        // Validated again only on this error path, and only with a horizon override.
+        let own = if sets.is_empty() {
+            Default::default()
+        } else if let Err(LoadError::Invalid { problems, .. }) = Scenario::from_toml(text, file) {
+            problems.into_iter().map(|p| (p.path, p.message)).collect()
+        } else {
+            Default::default()
+        };
+        HorizonCause {
+            sets: sets.join(" --set "),
+            own,
+        }
+    }
+
+    /// Whether `p` appears only with the horizon overrides.
+    fn caused(&self, p: &Problem) -> bool {
+        !self.sets.is_empty() && !self.own.contains(&(p.path.clone(), p.message.clone()))
+    }
+}
+
 /// Names the override a problem comes from, and moves its line back into the file.
-fn attribute(mut p: Problem, applied: &[Applied], lines: &[Option<usize>]) -> Problem {
+fn attribute(
+    mut p: Problem,
+    applied: &[Applied],
+    lines: &[Option<usize>],
+    horizon: &HorizonCause,
+) -> Problem {
     if let Some(a) = applied.iter().rev().find(|a| {
         p.path == a.field
             || p.path.starts_with(&format!("{}.", a.field))
             || p.path.starts_with(&format!("{}[", a.field))
     }) {
         p.message = format!("in --set {}: {}", a.set, p.message);
+    } else if horizon.caused(&p) {
+        p.message = format!("with --set {}: {}", horizon.sets, p.message);
     }
     match p.line.and_then(|l| lines.get(l - 1).copied().flatten()) {
         Some(l) => p.line = Some(l),
@@ -450,7 +496,13 @@ fn apply(doc: &mut DocumentMut, o: &Override) -> Result<Applied, OverrideError> 
                         format!("end the path at `{}`", shown(&segments[..=i])),
                     ));
                 }
-                return set_leaf(table, field, here, o);
+                let mut applied = set_leaf(table, field, here, o)?;
+                if matches!(node, Node::Horizon) && o.op == Op::Set {
+                    if let Some(replaced) = switch_horizon_form(table, field) {
+                        applied.before = Some(replaced);
+                    }
+                }
+                return Ok(applied);
             }
             Child::Map => {
                 if rest != 1 {
@@ -501,6 +553,26 @@ fn apply(doc: &mut DocumentMut, o: &Override) -> Result<Applied, OverrideError> 
             }
         }
     }
+}
+
+/// After `horizon.FIELD` was set: the fields of the other form removed (`segments` replaces
+/// `period` and `periods`, and either of those replaces `segments`), so that one horizon can be
+/// planned at another resolution. The removed fields as TOML (`period = "week", periods = 13`),
+/// if any.
+fn switch_horizon_form(horizon: &mut dyn TableLike, field: &str) -> Option<String> {
+    let other: &[&str] = match field {
+        "segments" => &["period", "periods"],
+        "period" | "periods" => &["segments"],
+        _ => &[],
+    };
+    let removed: Vec<String> = other
+        .iter()
+        .filter_map(|&k| {
+            let v = horizon.remove(k)?;
+            Some(format!("{k} = {}", bare(v.as_value()?)))
+        })
+        .collect();
+    (!removed.is_empty()).then(|| removed.join(", "))
 }
 
 fn join_path(prefix: &str, field: &str) -> String {

@@ -146,8 +146,8 @@ impl JsonSchema for PerPeriod {
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
             "description": "A quantity given per period: one number for every period, a list \
-                with one number per period, a linear ramp `{ from = A, to = B }` from the \
-                first period to the last, a rate `{ per_hour = X }` or `{ per_day = X }`, or \
+                with one number per period, a ramp `{ from = A, to = B }` linear in time from \
+                the middle of the first period to the middle of the last, a rate `{ per_hour = X }` or `{ per_day = X }`, or \
                 values by date range `[{ from = \"2027-04-01\", per_hour = X }]`.",
             "oneOf": [
                 { "type": "number", "description": "The same value in every period." },
@@ -158,7 +158,7 @@ impl JsonSchema for PerPeriod {
                 },
                 {
                     "type": "object",
-                    "description": "Linear from `from` in the first period to `to` in the last.",
+                    "description": "Linear in time from `from` at the middle of the first period to `to` at the middle of the last; each period gets the value at its middle (on periods of one length, linear by period number).",
                     "properties": {
                         "from": { "type": "number", "description": "Value in the first period." },
                         "to": { "type": "number", "description": "Value in the last period." }

@@ -234,7 +234,8 @@ pub struct ReferenceData {
 }
 
 /// A quantity given per period: one number for every period, a list with one number per
-/// period, a linear ramp `{ from = A, to = B }` from the first period to the last, a rate
+/// period, a ramp `{ from = A, to = B }` linear in time from the middle of the first period to
+/// the middle of the last (each period gets its middle's value), a rate
 /// `{ per_hour = X }` or `{ per_day = X }` (demand: times each period's hours), or values by date
 /// range `[{ from = "2027-04-01", per_hour = 9600 }, ...]` (each holds from its date to the next
 /// entry's; `value` instead of a rate for levels such as chips). Anything else is refused with a
@@ -246,7 +247,9 @@ pub enum PerPeriod {
     Constant(f64),
     /// One value per period, in order.
     List(Vec<f64>),
-    /// Linear from `from` in the first period to `to` in the last.
+    /// Linear in time from `from` at the middle of the first period to `to` at the middle of
+    /// the last; each period gets the value at its middle (its average over the period). On
+    /// periods of one length, the same as linear by period number.
     Ramp {
         /// Value in the first period.
         from: f64,

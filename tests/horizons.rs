@@ -6,7 +6,10 @@ mod common;
 
 use std::path::Path;
 
+use capplan::generate::{generate_segmented, segments_toml, GenerateOptions};
 use capplan::model::Scenario;
+use capplan::overrides::{self, Override};
+use capplan::schema::PeriodLength;
 use capplan::solver::Backend;
 use common::{assert_usd, load, plan_with};
 
@@ -460,4 +463,329 @@ fn the_whole_term_model_plans_and_check_reads_its_labelled_schedule_back() {
     let planned = String::from_utf8_lossy(&o.stdout).into_owned();
     assert_eq!(total(&report), total(&planned));
     assert!(total(&planned).is_some());
+}
+
+/// Loads `text` with `--set` arguments, as `capplan plan FILE --set ...` does.
+fn load_with(text: &str, sets: &[&str]) -> Result<Scenario, String> {
+    let o: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+    overrides::load(text, Path::new("twin.toml"), &o)
+        .map(|(s, _)| s)
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// The `--set` argument that plans `s` in weeks over the same days.
+fn weekly_twin_set(s: &Scenario) -> String {
+    format!(
+        "horizon.segments={}",
+        segments_toml(&s.horizon.weekly_twin())
+    )
+}
+
+/// A job that may run from `release` to `deadline` (dates) needing 10,000 chip-hours: 10 chips
+/// at $1 (cheap), then up to 1,000 at $3 (dear); and a service of 20 Mtok an hour on its own
+/// $1 chips, a rate, so it costs $20 an hour of horizon at any resolution.
+fn windowed(horizon: &str, release: &str, deadline: &str) -> String {
+    format!(
+        r#"
+[horizon]
+start = "2027-01-04"
+{horizon}
+
+[[clusters]]
+id = "cheap"
+provider = "aws"
+chip = "h100"
+chips = 10
+billing = "per-use"
+usd_per_chip_hour = 1.0
+price_basis = "on-demand"
+
+[[clusters]]
+id = "dear"
+provider = "gcp"
+chip = "h100"
+chips = 1000
+billing = "per-use"
+usd_per_chip_hour = 3.0
+price_basis = "on-demand"
+
+[[clusters]]
+id = "serving"
+provider = "aws"
+chip = "inferentia2"
+chips = 100
+billing = "per-use"
+usd_per_chip_hour = 1.0
+price_basis = "on-demand"
+
+[[workloads]]
+id = "job"
+kind = "post-training"
+work_chip_hours = {{ chip = "h100", chip_hours = 10000 }}
+mfu = {{ h100 = 0.4 }}
+chips = ["h100"]
+release = "{release}"
+deadline = "{deadline}"
+
+[[workloads]]
+id = "serve"
+kind = "inference"
+demand = {{ per_hour = 20 }}
+throughput = {{ inferentia2 = 1.0 }}
+"#
+    )
+}
+
+/// `windowed` on a horizon of `segments`, the same file on its all-weekly twin, and the
+/// `--set` argument that made the twin.
+fn with_weekly_twin(segments: &str, release: &str, deadline: &str) -> [(Scenario, String); 2] {
+    let text = windowed(&format!("segments = {segments}"), release, deadline);
+    let seg = load(&text);
+    let set = weekly_twin_set(&seg);
+    let weekly = load_with(&text, &[&set]).unwrap();
+    [(seg, segments.to_string()), (weekly, set)]
+}
+
+#[test]
+fn a_fleet_whose_windows_fit_both_resolutions_costs_the_same_in_weeks() {
+    // 4 weeks and 2 months from Monday 2027-01-04: February is 4 whole weeks and March 4 weeks
+    // and 3 days, so the twin (12 weeks, 3 days) cuts the same days. The job may run in
+    // February: 10 chips x 672 h = 6,720 cheap chip-hours ($6,720), 3,280 dear ($9,840). The
+    // service: 20 x 87 days x 24 h = 41,760 at $1. Total $58,320 on both horizons.
+    let both = with_weekly_twin(
+        "[{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+        "2027-02-01",
+        "2027-02-28",
+    );
+    assert_eq!(
+        both[1].1,
+        "horizon.segments=[{ period = \"week\", count = 12 }, { period = \"day\", count = 3 }]"
+    );
+    assert_eq!(both[1].0.horizon.len(), 15);
+    for (s, what) in &both {
+        let a = plan_with(s, Backend::Clarabel);
+        assert_usd(a.costs.total_usd, 58_320.0, what);
+        assert_usd(common::chip_hours(&a, "job", Some("cheap")), 6_720.0, what);
+    }
+}
+
+#[test]
+fn weeks_that_round_a_window_outward_make_the_weekly_twin_cheaper() {
+    // 2 weeks and 2 months: the months run 01-18..02-17 and 02-18..03-17; the job's window is
+    // the first month, 31 days (744 h): 7,440 cheap chip-hours and 2,560 dear = $15,120. In
+    // weeks the deadline 2027-02-17 (a Wednesday) lies in the week 02-15..02-21, so the window
+    // is 35 days (840 h): 8,400 cheap and 1,600 dear = $13,200. The service: 20 x 73 days x 24 h
+    // = $35,040 on both.
+    let both = with_weekly_twin(
+        "[{ period = \"week\", count = 2 }, { period = \"month\", count = 2 }]",
+        "2027-01-18",
+        "2027-02-17",
+    );
+    assert!(both[1]
+        .1
+        .ends_with("[{ period = \"week\", count = 10 }, { period = \"day\", count = 3 }]"));
+    for ((s, what), want) in both.iter().zip([15_120.0, 13_200.0]) {
+        let a = plan_with(s, Backend::Clarabel);
+        assert_usd(a.costs.total_usd, want + 35_040.0, what);
+    }
+}
+
+#[test]
+fn a_horizon_switches_between_its_two_forms_with_set() {
+    // The same 87 days as days, as 4 weeks and 2 months, and back to days: $58,320 each time.
+    let days = windowed("period = \"day\"\nperiods = 87", "2027-02-01", "2027-02-28");
+    let o = [Override::parse(
+        "horizon.segments=[{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+    )
+    .unwrap()];
+    let (seg, applied) = overrides::load(&days, Path::new("d.toml"), &o).unwrap();
+    assert_eq!(
+        applied[0].before.as_deref(),
+        Some("period = \"day\", periods = 87")
+    );
+    assert_eq!(seg.horizon.describe(), "4 weeks, 2 months");
+    assert_usd(
+        plan_with(&seg, Backend::Microlp).costs.total_usd,
+        58_320.0,
+        "segments",
+    );
+    let text = windowed(
+        "segments = [{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+        "2027-02-01",
+        "2027-02-28",
+    );
+    let back = load_with(&text, &["horizon.period=day", "horizon.periods=87"]).unwrap();
+    assert_eq!(back.horizon.len(), 87);
+    assert_usd(
+        plan_with(&back, Backend::Microlp).costs.total_usd,
+        58_320.0,
+        "days",
+    );
+}
+
+#[test]
+fn a_new_horizon_that_cannot_hold_the_file_is_refused_naming_the_override() {
+    let text = windowed(
+        "segments = [{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+        "2027-02-01",
+        "2027-02-28",
+    );
+    let set = "horizon.segments=[{ period = \"week\", count = 6 }]";
+    let e = load_with(&text, &[set]).unwrap_err();
+    assert!(
+        e.contains(&format!(
+            "workloads[0].deadline: with --set {set}: 2027-02-28 is outside the horizon"
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("give a date from 2027-01-04 to 2027-02-14"),
+        "{e}"
+    );
+    // The line is the file's own: the deadline's.
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("deadline"))
+        .unwrap()
+        + 1;
+    assert!(e.contains(&format!("line {line}, column")), "{e}");
+    // Both forms at once cannot come from one override: `period` alone is incomplete.
+    let e = load_with(&text, &["horizon.period=week"]).unwrap_err();
+    assert!(
+        e.contains("horizon.periods: with --set horizon.period=week: missing field `periods`"),
+        "{e}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("short.toml");
+    std::fs::write(&f, &text).unwrap();
+    let o = common::capplan(&["plan", f.to_str().unwrap(), "--set", set]);
+    assert_eq!(common::code(&o), 2);
+    assert!(
+        common::stderr(&o).contains("2027-02-28 is outside the horizon"),
+        "{}",
+        common::stderr(&o)
+    );
+}
+
+/// Demand per hour of an inference workload in each period.
+fn rates(s: &Scenario, w: usize) -> Vec<f64> {
+    match &s.workloads[w].demand {
+        capplan::model::Demand::Inference { demand, .. } => demand
+            .iter()
+            .zip(&s.horizon.periods)
+            .map(|(d, p)| d / p.hours)
+            .collect(),
+        _ => panic!("not inference"),
+    }
+}
+
+#[test]
+fn a_generated_segmented_fleet_planned_in_weeks_is_the_same_fleet_and_never_dearer() {
+    let opts = GenerateOptions {
+        workloads: 24,
+        clusters: 5,
+        periods: 8,
+        seed: 4,
+        edges: 0,
+    };
+    let runs = [
+        (PeriodLength::Week, 4),
+        (PeriodLength::Month, 2),
+        (PeriodLength::Quarter, 2),
+    ];
+    let text = generate_segmented(&opts, &runs).unwrap();
+    let seg = load(&text);
+    // 28 + 28 + 31 + 91 + 92 days = 38 weeks and 4 days; the file says how to plan it so.
+    let set = weekly_twin_set(&seg);
+    assert_eq!(
+        set,
+        "horizon.segments=[{ period = \"week\", count = 38 }, { period = \"day\", count = 4 }]"
+    );
+    assert!(text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .ends_with(&format!("--set '{set}'")));
+    // Windows as dates, demand as rates: nothing in the file counts periods.
+    assert!(text.contains("release = \"2027-") && text.contains("deadline = \"2027-"));
+    assert!(text.contains("demand = { per_hour = ") && !text.contains("demand = ["));
+    let weekly = load_with(&text, &[&set]).unwrap();
+    let (hs, hw) = (&seg.horizon.periods, &weekly.horizon.periods);
+    assert_eq!(hw.len(), 42);
+    assert_eq!((hs[0].start, hs[7].end), (hw[0].start, hw[41].end));
+    let mut windows = 0;
+    for (s, w) in seg.workloads.iter().zip(&weekly.workloads) {
+        if s.release > 0 || s.deadline + 1 < hs.len() {
+            windows += 1;
+        }
+        // Dates on the segmented periods' bounds: the weeks holding them reach as far or farther.
+        assert!(hw[w.release].start <= hs[s.release].start, "{}", s.id);
+        assert!(hw[w.deadline].end >= hs[s.deadline].end, "{}", s.id);
+        assert_eq!(s.work_pflop(), w.work_pflop());
+    }
+    assert!(windows > 0, "the seed should draw some windows");
+    for k in (0..seg.workloads.len()).filter(|&k| !seg.workloads[k].kind.is_training()) {
+        // One rate per hour, the same on both horizons.
+        let (rs, rw) = (rates(&seg, k), rates(&weekly, k));
+        assert!(rs
+            .iter()
+            .chain(&rw)
+            .all(|r| (r - rs[0]).abs() <= 1e-9 * rs[0]));
+    }
+    // Any segmented plan spread evenly over the weeks each period overlaps is a weekly plan
+    // (windows as wide or wider, capacity, demand and utilization floors kept, the same spend),
+    // so the weekly optimum is never dearer.
+    let (cs, cw) = (
+        plan_with(&seg, Backend::Clarabel).costs.total_usd,
+        plan_with(&weekly, Backend::Clarabel).costs.total_usd,
+    );
+    assert!(cw <= cs * (1.0 + 1e-6), "weekly ${cw} > segmented ${cs}");
+}
+
+/// Chips of the only cluster of a horizon with a cluster whose `chips` are `chips`.
+fn chips_on(horizon: &str, chips: &str) -> Vec<f64> {
+    let s = load(&format!(
+        "[horizon]\nstart = \"2027-01-04\"\n{horizon}\n\n[[clusters]]\nid = \"c\"\nprovider = \"aws\"\nchip = \"h100\"\nchips = {chips}\nbilling = \"per-use\"\nusd_per_chip_hour = 1.0\nprice_basis = \"on-demand\"\n"
+    ));
+    s.clusters[0].chips.clone()
+}
+
+#[test]
+fn a_ramp_is_linear_in_time_through_the_middles_of_the_periods() {
+    // 4 weeks and 2 months from 2027-01-04. Middles, hours from the start: 84, 252, 420, 588;
+    // February (672 h from hour 672) at 1,008; March (744 h from hour 1,344) at 1,716. From the
+    // first middle: 0, 168, 336, 504, 924, 1,632 hours, so 0 -> 1,632 chips gives one chip per
+    // hour of distance.
+    let c = chips_on(
+        "segments = [{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+        "{ from = 0, to = 1632 }",
+    );
+    assert_eq!(c, [0.0, 168.0, 336.0, 504.0, 924.0, 1632.0]);
+    // By period number it would have been 0, 326.4, 652.8, ...: February and March are not
+    // one week apart.
+    let c = chips_on(
+        "segments = [{ period = \"week\", count = 4 }, { period = \"month\", count = 2 }]",
+        "{ from = 100, to = 50 }",
+    );
+    assert_eq!(c[4], 100.0 - 50.0 * 924.0 / 1632.0);
+}
+
+#[test]
+fn on_periods_of_one_length_a_ramp_is_the_ramp_by_period_number_to_the_bit() {
+    for (horizon, n) in [
+        ("period = \"week\"\nperiods = 13", 13),
+        ("period = \"day\"\nperiods = 97", 97),
+        (
+            "segments = [{ period = \"week\", count = 5 }, { period = \"week\", count = 2 }]",
+            7,
+        ),
+    ] {
+        for (from, to) in [(8000.0, 32000.0), (0.7, 0.1), (1.0 / 3.0, 1e7)] {
+            let c = chips_on(horizon, &format!("{{ from = {from:?}, to = {to:?} }}"));
+            let by_number: Vec<f64> = (0..n)
+                .map(|t| from + (to - from) * t as f64 / (n - 1) as f64)
+                .collect();
+            assert_eq!(c, by_number, "{horizon}: {from} -> {to}");
+        }
+    }
 }

@@ -124,6 +124,23 @@ impl Horizon {
         self.periods.is_empty()
     }
 
+    /// The same days as whole weeks from the first day, then the days left over: the all-weekly
+    /// twin of this horizon (13 weeks, 9 months, 8 quarters from 2027-01-04, 1,097 days, give
+    /// 156 weeks and 5 days).
+    pub fn weekly_twin(&self) -> Vec<(PeriodLength, u32)> {
+        let (Some(first), Some(last)) = (self.periods.first(), self.periods.last()) else {
+            return Vec::new();
+        };
+        let days = u32::try_from((last.end - first.start).num_days()).unwrap_or(u32::MAX);
+        [
+            (PeriodLength::Week, days / 7),
+            (PeriodLength::Day, days % 7),
+        ]
+        .into_iter()
+        .filter(|&(_, n)| n > 0)
+        .collect()
+    }
+
     /// The period (0-based index) containing `date`, if any.
     pub fn index_of_date(&self, date: NaiveDate) -> Option<usize> {
         self.periods

@@ -56,15 +56,7 @@ impl Validator<'_> {
                 }
                 v.clone()
             }
-            PerPeriod::Ramp { from, to } => (0..n)
-                .map(|t| {
-                    if n == 1 {
-                        *from
-                    } else {
-                        from + (to - from) * t as f64 / (n - 1) as f64
-                    }
-                })
-                .collect(),
+            PerPeriod::Ramp { from, to } => ramp(*from, *to, horizon),
             PerPeriod::Rate(_) if meaning == Meaning::Level => {
                 self.push(
                     path,
@@ -185,6 +177,47 @@ impl Validator<'_> {
                 }
             })
             .collect()
+    }
+}
+
+/// A ramp linear in time, through `from` at the middle of the first period and `to` at the
+/// middle of the last: each period gets the ramp's value at its middle, which is also the
+/// ramp's average over the period.
+///
+/// The middles are counted in steps of the largest time that divides every distance between
+/// them (in half hours, so that every middle is a whole number). On periods of one length that
+/// step is the period, the steps are 0, 1, ..., n - 1, and the arithmetic is exactly that of a
+/// ramp by period number: the values are the same to the last bit.
+fn ramp(from: f64, to: f64, horizon: &Horizon) -> Vec<f64> {
+    let Some(first) = horizon.periods.first() else {
+        return Vec::new();
+    };
+    let middle =
+        |p: &crate::model::Period| (p.start - first.start).num_hours() * 2 + p.hours as i64;
+    let offsets: Vec<i64> = horizon
+        .periods
+        .iter()
+        .map(|p| middle(p) - middle(first))
+        .collect();
+    let step = offsets.iter().fold(0, |g, &d| gcd(g, d));
+    let last = offsets[offsets.len() - 1];
+    offsets
+        .iter()
+        .map(|&d| {
+            if last == 0 {
+                from
+            } else {
+                from + (to - from) * (d / step) as f64 / (last / step) as f64
+            }
+        })
+        .collect()
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
     }
 }
 
