@@ -1231,7 +1231,7 @@ fn interior_point_start(
     lp: &LinearProgram,
     opts: &SolveOptions,
     deadline: Option<Instant>,
-) -> Option<(f64, f64, Vec<f64>, Option<Result<Duals, String>>)> {
+) -> Option<(f64, f64, Vec<f64>, PlanDuals)> {
     let mut relaxed = lp.clone();
     relaxed.integer.iter_mut().for_each(|i| *i = false);
     let lp_opts = SolveOptions {
@@ -1420,9 +1420,12 @@ fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     r
 }
 
+/// The duals of the LP that gave a plan, or why there are none ([`SolveResult::duals`]).
+type PlanDuals = Option<Result<Duals, String>>;
+
 /// A plan from the relaxation: its objective, its values, the relaxation's objective, and
 /// the duals of the LP that gave it.
-type PlanAndBound = (f64, Vec<f64>, f64, Option<Result<Duals, String>>);
+type PlanAndBound = (f64, Vec<f64>, f64, PlanDuals);
 
 /// HiGHS on the LP relaxation of `lp`, then a plan from it
 /// ([`crate::heuristic::round_and_repair`]) whose fixed LPs HiGHS solves on the relaxation's own
