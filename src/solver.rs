@@ -806,6 +806,11 @@ fn clarabel_on(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     if crate::sifting::worth_sifting(lp) {
         return solve_clarabel_sifting(lp, opts);
     }
+    clarabel_whole(lp, opts)
+}
+
+/// clarabel on the whole of `lp`, handed over through good_lp.
+fn clarabel_whole(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let converted = Instant::now();
     let (vars, cols, objective) = to_good_lp(lp, true);
     let rows = rows_to_constraints(lp, &cols);
@@ -823,9 +828,7 @@ fn solve_clarabel_sifting(lp: &LinearProgram, opts: &SolveOptions) -> SolveResul
         .time_limit
         .map(|t| started + std::time::Duration::from_secs_f64(t));
     let sifted = crate::sifting::sift(lp, |set| {
-        let (vars, cols, objective) = to_good_lp(set, true);
-        let rows = rows_to_constraints(set, &cols);
-        let r = solve_clarabel(set, vars, objective, rows, &cols, &until(opts, deadline));
+        let r = clarabel_whole(set, &until(opts, deadline));
         match (r.status, r.x, r.duals) {
             (SolveStatus::Optimal, Some(x), Some(Ok(d))) => Some((x, d.rows)),
             _ => None,
@@ -852,9 +855,7 @@ fn solve_clarabel_sifting(lp: &LinearProgram, opts: &SolveOptions) -> SolveResul
         }
         Err(why) => {
             tracing::info!(why, seconds, "sifting gave up; solving the whole program");
-            let (vars, cols, objective) = to_good_lp(lp, true);
-            let rows = rows_to_constraints(lp, &cols);
-            let mut r = solve_clarabel(lp, vars, objective, rows, &cols, &until(opts, deadline));
+            let mut r = clarabel_whole(lp, &until(opts, deadline));
             r.solve_seconds += seconds;
             r
         }
@@ -1224,9 +1225,9 @@ fn without_plan(
 
 /// For programs too large for microlp's simplex: the relaxation by the interior point, and a
 /// plan from it ([`crate::heuristic::round_and_repair`], each fixed LP through clarabel and its
-/// safety nets). Returns (lower bound, plan's objective, plan, the fixed LP's duals). The bound is the interior
-/// point's objective less 1e-6 of it: it ends within its tolerances (1e-8) of the optimum, on
-/// either side, and a proved gap must not be smaller than the true one.
+/// safety nets). Returns (lower bound, plan's objective, plan, the fixed LP's duals). The bound
+/// is the interior point's objective less 1e-6 of it: it ends within its tolerances (1e-8) of
+/// the optimum, on either side, and a proved gap must not be smaller than the true one.
 fn interior_point_start(
     lp: &LinearProgram,
     opts: &SolveOptions,
@@ -1243,12 +1244,8 @@ fn interior_point_start(
     let relaxed_obj = relaxed.objective_value(&x);
     let bound = relaxed_obj - 1e-6 * relaxed_obj.abs();
     tracing::info!(bound, "the interior point's relaxation");
-    // round_and_repair stops at the first fixed LP with a plan: the last duals are its.
-    let mut duals = None;
-    let (obj, y) = crate::heuristic::round_and_repair(lp, &x, |fixed| {
-        let r = solve_scaled(fixed, Backend::Clarabel, &until(&lp_opts, deadline));
-        duals = r.duals.clone();
-        lp_answer(fixed, r)
+    let (obj, y, duals) = repair_with_duals(lp, &x, |fixed| {
+        solve_scaled(fixed, Backend::Clarabel, &until(&lp_opts, deadline))
     })?;
     tracing::info!(objective = obj, bound, "a plan from the relaxation");
     Some((bound, obj, y, duals))
@@ -1353,6 +1350,23 @@ fn until(opts: &SolveOptions, deadline: Option<Instant>) -> SolveOptions {
     }
 }
 
+/// [`crate::heuristic::round_and_repair`] with each fixed LP solved by `solve`: the plan's
+/// objective, the plan, and the duals of the fixed LP that gave it (the search stops at the
+/// first fixed LP with a plan, so the last duals taken are its).
+fn repair_with_duals(
+    lp: &LinearProgram,
+    x: &[f64],
+    mut solve: impl FnMut(&LinearProgram) -> SolveResult,
+) -> Option<(f64, Vec<f64>, PlanDuals)> {
+    let mut duals = None;
+    let (obj, y) = crate::heuristic::round_and_repair(lp, x, |fixed| {
+        let mut r = solve(fixed);
+        duals = r.duals.take();
+        lp_answer(fixed, r)
+    })?;
+    Some((obj, y, duals))
+}
+
 /// An LP's answer as [`crate::heuristic::round_and_repair`] takes it.
 fn lp_answer(lp: &LinearProgram, r: SolveResult) -> Result<Option<(f64, Vec<f64>)>, ()> {
     match (r.status, r.x) {
@@ -1449,14 +1463,10 @@ fn plan_from_relaxation(
     match (root.status, &root.x) {
         (SolveStatus::Optimal, Some(x)) => {
             let bound = relaxed.objective_value(x);
-            // round_and_repair stops at the first fixed LP with a plan: the last duals are its.
-            let mut duals = None;
-            let plan = crate::heuristic::round_and_repair(lp, x, |fixed| {
-                let r = session.solve(fixed, &until(lp_opts, deadline));
-                duals = r.duals.clone();
-                lp_answer(fixed, r)
+            let plan = repair_with_duals(lp, x, |fixed| {
+                session.solve(fixed, &until(lp_opts, deadline))
             });
-            Ok(plan.map(|(obj, y)| (obj, y, bound, duals)))
+            Ok(plan.map(|(obj, y, duals)| (obj, y, bound, duals)))
         }
         (SolveStatus::Infeasible, _) => Err(Box::new(root)),
         _ => Ok(None),
