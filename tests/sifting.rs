@@ -110,13 +110,9 @@ fn sifting_reaches_the_whole_programs_optimum_on_generated_fleets() {
     }
 }
 
-/// Through the CLI: a fleet of 27,613 columns against 1,302 rows, sifted by the default
-/// build, costs what microlp's simplex finds on the whole program, and the plan passes the
-/// audit (the plan command exits 0 only then).
-#[test]
-fn the_planner_sifts_large_programs_and_keeps_their_optimum() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("fleet.toml");
+/// A fleet of 27,613 columns against 1,302 rows: large enough for the planner to sift.
+fn sifted_fleet(dir: &Path) -> std::path::PathBuf {
+    let file = dir.join("fleet.toml");
     let opts = GenerateOptions {
         workloads: 120,
         clusters: 29,
@@ -125,29 +121,64 @@ fn the_planner_sifts_large_programs_and_keeps_their_optimum() {
         edges: 0,
     };
     std::fs::write(&file, generate(&opts).unwrap()).unwrap();
-    let total = |solver: &str| {
-        let out = common::capplan(&[
-            "plan",
-            file.to_str().unwrap(),
-            "--format",
-            "json",
-            "--solver",
-            solver,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let algorithm = v["solver"]["algorithm"].as_str().unwrap().to_string();
-        (v["costs"]["total_usd"].as_f64().unwrap(), algorithm)
-    };
-    let (sifted, algorithm) = total("clarabel");
+    file
+}
+
+/// `capplan plan FILE --solver SOLVER ARGS`: the plan's total cost and its solver's algorithm
+/// (the plan command exits 0 only when the plan passes the audit).
+fn planned(file: &Path, solver: &str, args: &[&str]) -> (f64, String) {
+    let mut all = vec![
+        "plan",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+        "--solver",
+        solver,
+    ];
+    all.extend_from_slice(args);
+    let out = common::capplan(&all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let algorithm = v["solver"]["algorithm"].as_str().unwrap().to_string();
+    (v["costs"]["total_usd"].as_f64().unwrap(), algorithm)
+}
+
+/// Through the CLI: the sifted fleet, planned by the default build, costs what microlp's
+/// simplex finds on the whole program, and the plan passes the audit.
+#[test]
+fn the_planner_sifts_large_programs_and_keeps_their_optimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sifted_fleet(dir.path());
+    let (sifted, algorithm) = planned(&file, "clarabel", &[]);
     assert_eq!(algorithm, "interior point, sifting");
-    let (whole, _) = total("microlp");
+    let (whole, _) = planned(&file, "microlp", &[]);
     assert!(
         (sifted - whole).abs() <= 1e-6 * whole,
         "{sifted} against {whole}"
     );
+}
+
+/// HiGHS sifts the same fleet with either of its LP algorithms (its working sets' optima are
+/// vertices, so no polish follows), and costs what microlp's simplex finds on the whole.
+#[cfg(feature = "highs")]
+#[test]
+fn highs_sifts_large_programs_and_keeps_their_optimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = sifted_fleet(dir.path());
+    let (whole, _) = planned(&file, "microlp", &[]);
+    for (args, expected) in [
+        (&[][..], "dual simplex, sifting"),
+        (&["--algorithm", "ipm"][..], "interior point, sifting"),
+    ] {
+        let (sifted, algorithm) = planned(&file, "highs", args);
+        assert_eq!(algorithm, expected);
+        assert!(
+            (sifted - whole).abs() <= 1e-6 * whole,
+            "{args:?}: {sifted} against {whole}"
+        );
+    }
 }
