@@ -312,9 +312,7 @@ fn solve_scaled(lp: &LinearProgram, backend: Backend, opts: &SolveOptions) -> So
         return solve_highs_milp(lp, opts);
     }
     let started = Instant::now();
-    let deadline = opts
-        .time_limit
-        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let deadline = deadline_from(opts, started);
     let mut result = match backend {
         // microlp was seen to stop on "singular matrix" with coefficients spanning ten orders
         // of magnitude: confirmed with clarabel as for the relaxations.
@@ -414,9 +412,7 @@ fn check_interior_point(
 /// the simplex method, which puts them exactly on their bounds. Keeps `x` unless the re-solve
 /// is optimal and no more expensive. `opts`' time limit holds for the re-solves together.
 fn polish_support(lp: &LinearProgram, x: Vec<f64>, opts: &SolveOptions) -> Vec<f64> {
-    let deadline = opts
-        .time_limit
-        .map(|t| Instant::now() + std::time::Duration::from_secs_f64(t));
+    let deadline = deadline_from(opts, Instant::now());
     let lp_opts = SolveOptions {
         mip_gap: None,
         ..opts.clone()
@@ -836,9 +832,7 @@ fn solve_sifting(
     whole: fn(&LinearProgram, &SolveOptions) -> SolveResult,
 ) -> SolveResult {
     let started = Instant::now();
-    let deadline = opts
-        .time_limit
-        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let deadline = deadline_from(opts, started);
     let mut solved_by = None;
     let sifted = crate::sifting::sift(lp, |set| {
         let r = whole(set, &until(opts, deadline));
@@ -1140,9 +1134,7 @@ const FIRST_INCUMBENT_MAX_COLUMNS: usize = 50_000;
 fn solve_microlp_branching(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let algorithm = "simplex + branch and bound";
     let started = Instant::now();
-    let deadline = opts
-        .time_limit
-        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let deadline = deadline_from(opts, started);
     // On large programs microlp's simplex needs minutes for one relaxation: the interior
     // point solves the root and the relaxation heuristic ([`crate::heuristic`]) gives the plan.
     let mut root_bound = f64::NEG_INFINITY;
@@ -1355,7 +1347,8 @@ fn solve_relaxation(
 const HIGHS_DEFAULT_MIP_GAP: f64 = 1e-4;
 
 /// Solves `lp` as given (LP or MILP) with HiGHS; an LP by sifting where that pays off
-/// (measured on the segmented standard fleet: 9.8 s against 20.9 s for its whole program).
+/// (measured on the segmented standard fleet: 9.5 s against 18.0 s for its whole program,
+/// medians of 3 alternated runs, docs/performance.md).
 fn highs_on(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     if lp.num_integers() == 0 && crate::sifting::worth_sifting(lp) {
         return solve_sifting(lp, opts, Backend::Highs, highs_whole);
@@ -1372,6 +1365,12 @@ fn highs_whole(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let mut r = solve_highs(lp, vars, objective, rows, opts);
     r.load_seconds += convert_seconds;
     r
+}
+
+/// When `opts`' time limit, counted from `started`, runs out (`None` without one).
+fn deadline_from(opts: &SolveOptions, started: Instant) -> Option<Instant> {
+    opts.time_limit
+        .map(|t| started + std::time::Duration::from_secs_f64(t))
 }
 
 /// The options for a step that may use the time up to `deadline`.
@@ -1419,9 +1418,7 @@ fn lp_answer(lp: &LinearProgram, r: SolveResult) -> Result<Option<(f64, Vec<f64>
 /// plain LPs.
 fn solve_highs_milp(lp: &LinearProgram, opts: &SolveOptions) -> SolveResult {
     let started = Instant::now();
-    let deadline = opts
-        .time_limit
-        .map(|t| started + std::time::Duration::from_secs_f64(t));
+    let deadline = deadline_from(opts, started);
     let lp_opts = SolveOptions {
         mip_gap: None,
         ..until(opts, deadline)
