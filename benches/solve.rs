@@ -114,8 +114,8 @@ fn benches(c: &mut Criterion) {
 }
 
 /// Issue 12's fleet with pipelines: `generate --workloads 500 --clusters 40 --periods 26
-/// --seed 3 --edges 300`, to 1% on HiGHS (the target: under 60 s) and on the default build
-/// with a 120 s limit (the target: a plan within 2%). A sample is a minute or two:
+/// --seed 3 --edges 300`, to 1% on HiGHS (the target: under 60 s) and to 2% on the default
+/// build (the target: under 120 s), each with its target as the time limit. A sample is a minute or two:
 /// `cargo bench --bench solve -- dag`, or `-- dag --test` for one run each.
 fn dag_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("dag");
@@ -124,13 +124,13 @@ fn dag_benches(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(60));
     let s = seeded(500, 40, 26, 300, 3);
     let f = Formulation::build(&s, false);
-    let mut runs = vec![(Backend::Microlp, 120.0)];
+    let mut runs = vec![(Backend::Microlp, 120.0, 0.02)];
     if Backend::Highs.is_compiled() {
-        runs.insert(0, (Backend::Highs, 60.0));
+        runs.insert(0, (Backend::Highs, 60.0, 0.01));
     }
-    for (backend, limit) in runs {
+    for (backend, limit, gap) in runs {
         let opts = SolveOptions {
-            mip_gap: Some(0.01),
+            mip_gap: Some(gap),
             time_limit: Some(limit),
             ..SolveOptions::default()
         };

@@ -70,6 +70,68 @@ pub fn reduced_costs(lp: &LinearProgram, y: &[f64]) -> Vec<f64> {
     d
 }
 
+/// A lower bound on `lp`'s optimum from any row duals `y`: the Lagrangian
+/// `min over l <= x <= u of c'x - sum_i y_i (a_i x - b_i)`, each row's `b_i` the side its dual's
+/// sign binds (a sign whose side is infinite counts as 0). Weak duality makes it a bound for
+/// every `y`, optimal or not; sifting uses it to prove a working set's plan close to the whole
+/// program's optimum before every column has priced in. `-inf` when a column with a reduced
+/// cost that wants it unbounded has no bound that way.
+pub fn lagrangian_bound(lp: &LinearProgram, y: &[f64]) -> f64 {
+    let y: Vec<f64> = y
+        .iter()
+        .enumerate()
+        .map(|(r, &v)| match v {
+            v if v > 0.0 && lp.row_lower[r].is_finite() => v,
+            v if v < 0.0 && lp.row_upper[r].is_finite() => v,
+            _ => 0.0,
+        })
+        .collect();
+    let rows: f64 = y
+        .iter()
+        .enumerate()
+        .map(|(r, &v)| match v {
+            v if v > 0.0 => v * lp.row_lower[r],
+            v if v < 0.0 => v * lp.row_upper[r],
+            _ => 0.0,
+        })
+        .sum();
+    let upper = implied_upper(lp);
+    let cols: f64 = reduced_costs(lp, &y)
+        .iter()
+        .enumerate()
+        .map(|(j, &d)| match d {
+            d if d > 0.0 => d * lp.col_lower[j],
+            d if d < 0.0 => d * upper[j],
+            _ => 0.0,
+        })
+        .sum();
+    lp.obj_offset + rows + cols
+}
+
+/// Each column's upper bound, tightened by what each row allows it when every other column
+/// in the row sits where it uses the least of the row (one pass of bound propagation): a valid
+/// box for every feasible point, so [`lagrangian_bound`] may minimise over it.
+fn implied_upper(lp: &LinearProgram) -> Vec<f64> {
+    let mut upper = lp.col_upper.clone();
+    for r in 0..lp.num_rows() {
+        let row = lp.row(r);
+        let least: f64 = row.iter().map(|&(c, a)| a * lp.col_bound(c, a > 0.0)).sum();
+        let most: f64 = row.iter().map(|&(c, a)| a * lp.col_bound(c, a < 0.0)).sum();
+        for &(c, a) in row {
+            let j = c.0 as usize;
+            let room = match a {
+                a if a > 0.0 => (lp.row_upper[r] - least) / a,
+                a if a < 0.0 => (most - lp.row_lower[r]) / -a,
+                _ => f64::INFINITY,
+            };
+            if room.is_finite() {
+                upper[j] = upper[j].min(lp.col_lower[j] + room.max(0.0));
+            }
+        }
+    }
+    upper
+}
+
 /// A column whose upper bound the scaling derived from an equality row (`x <= b / a`) and
 /// that sits on it carries part of that row's dual on the bound, where a simplex solver may
 /// leave it: adds it back to the row (`y_r += d_j / a_rj`), so the row's dual is the change
@@ -127,6 +189,39 @@ mod tests {
             rows_from_constraints(&lp, &[2.0, 0.5, -0.25, -1.0]),
             vec![2.0, 0.25, -1.0]
         );
+    }
+
+    #[test]
+    fn the_lagrangian_bound_is_the_optimum_at_optimal_duals_and_below_it_elsewhere() {
+        // min x + 2z s.t. x + z >= 3, x <= 2, z <= 5: x = 2, z = 1, cost 4; the row's dual
+        // is 2 (z's cost), x's reduced cost -1 at its upper bound.
+        let mut lp = LinearProgram::new();
+        let x = lp.add_col(1.0, 0.0, 2.0, false);
+        let z = lp.add_col(2.0, 0.0, 5.0, false);
+        lp.add_row([(x, 1.0), (z, 1.0)], 3.0, f64::INFINITY);
+        assert_eq!(lagrangian_bound(&lp, &[2.0]), 4.0);
+        // 3y + min(1 - y, 0) * 2 + min(2 - y, 0) * 5, each at most 4.
+        assert_eq!(lagrangian_bound(&lp, &[1.0]), 3.0);
+        assert_eq!(lagrangian_bound(&lp, &[5.0]), 15.0 - 8.0 - 15.0);
+        // A negative dual on a row with no upper side counts as 0: every column at 0.
+        assert_eq!(lagrangian_bound(&lp, &[-1.0]), 0.0);
+        lp.obj_offset = 10.0;
+        assert_eq!(lagrangian_bound(&lp, &[2.0]), 14.0);
+    }
+
+    #[test]
+    fn the_lagrangian_bound_takes_the_bounds_a_row_implies() {
+        // The same program with x <= 2 and z <= 5 as rows, the columns' own bounds 100: the
+        // rows still keep every feasible point in [0, 2] x [0, 5], so at y = (5, 0, 0) the
+        // bound is -8 as above, not 15 - 4 * 100 - 3 * 100.
+        let mut lp = LinearProgram::new();
+        let x = lp.add_col(1.0, 0.0, 100.0, false);
+        let z = lp.add_col(2.0, 0.0, 100.0, false);
+        lp.add_row([(x, 1.0), (z, 1.0)], 3.0, f64::INFINITY);
+        lp.add_row([(x, 1.0)], f64::NEG_INFINITY, 2.0);
+        lp.add_row([(z, 0.5)], f64::NEG_INFINITY, 2.5);
+        assert_eq!(lagrangian_bound(&lp, &[5.0, 0.0, 0.0]), -8.0);
+        assert_eq!(lagrangian_bound(&lp, &[2.0, 0.0, 0.0]), 4.0);
     }
 
     #[test]

@@ -95,6 +95,16 @@ impl LinearProgram {
         r
     }
 
+    /// Column `c`'s lower bound if `lower`, else its upper.
+    pub fn col_bound(&self, c: Col, lower: bool) -> f64 {
+        let j = c.0 as usize;
+        if lower {
+            self.col_lower[j]
+        } else {
+            self.col_upper[j]
+        }
+    }
+
     /// Number of columns.
     pub fn num_cols(&self) -> usize {
         self.obj.len()

@@ -56,6 +56,32 @@ pub struct Sifted {
     pub rounds: usize,
     /// Columns in the last working set.
     pub columns: usize,
+    /// The last working set, to start another sifting from.
+    pub working_set: Vec<bool>,
+    /// A lower bound on the whole program's optimum ([`crate::duals::lagrangian_bound`] of the
+    /// last duals): the plan's own objective, within the solver's tolerances, when every
+    /// column priced out.
+    pub bound: f64,
+    /// Whether every column priced out: the plan is the optimum and the duals are its
+    /// prices. Not so when sifting stopped within [`Goal::within`].
+    pub optimal: bool,
+}
+
+/// Where sifting starts and when it may stop.
+#[derive(Debug, Clone, Default)]
+pub struct Goal {
+    /// Columns to put in the first working set besides [`initial_columns`]: the last set of a
+    /// program that differs from this one only in some bounds (the MILP heuristic's fixed
+    /// LPs start from their relaxation's).
+    pub start: Option<Vec<bool>>,
+    /// Stop once the working set's plan is within this relative gap of the whole program's
+    /// [`Sifted::bound`] or of [`Goal::bound`] (0: only at the optimum, when no column prices
+    /// out).
+    pub within: f64,
+    /// A lower bound the caller holds on what it minimises, at most this program's optimum:
+    /// a MILP's relaxation bound when this program is one of its fixed LPs, whose plan is
+    /// then good enough once within `within` of it.
+    pub bound: Option<f64>,
 }
 
 /// Solves `lp` by sifting. `solve` answers a working set's program with its optimum and its
@@ -63,9 +89,15 @@ pub struct Sifted {
 /// none (infeasible, failed, out of time). `Err` says why sifting gave up.
 pub fn sift(
     lp: &LinearProgram,
+    goal: &Goal,
     mut solve: impl FnMut(&LinearProgram) -> Option<(Vec<f64>, Vec<f64>)>,
 ) -> Result<Sifted, String> {
     let mut keep = initial_columns(lp);
+    if let Some(start) = &goal.start {
+        for (j, k) in keep.iter_mut().enumerate() {
+            *k |= start[j] && !fixed_at_zero(lp, j);
+        }
+    }
     for round in 1..=MAX_ROUNDS {
         let (set, kept, artificials) = working_set(lp, &keep);
         let (z, duals) = solve(&set).ok_or_else(|| {
@@ -76,14 +108,21 @@ pub fn sift(
         })?;
         let priced_in = priced_in(lp, &keep, &duals);
         let in_use = artificials.iter().any(|&a| z[a] > ARTIFICIAL_ZERO);
+        let bound = crate::duals::lagrangian_bound(lp, &duals);
+        let objective = set.objective_value(&z);
         tracing::debug!(
             round,
             columns = kept.len(),
             priced_in = priced_in.len(),
             artificials_in_use = in_use,
+            objective,
+            bound,
             "sifting"
         );
-        if priced_in.is_empty() {
+        let best_bound = goal.bound.map_or(bound, |b| b.max(bound));
+        let close_enough =
+            goal.within > 0.0 && crate::heuristic::gap(objective, best_bound) <= goal.within;
+        if priced_in.is_empty() || (close_enough && !in_use) {
             if in_use {
                 return Err(format!(
                     "round {round}: no column prices out, yet a row is met only artificially"
@@ -98,6 +137,9 @@ pub fn sift(
                 duals,
                 rounds: round,
                 columns: kept.len(),
+                working_set: keep,
+                bound: bound.min(objective),
+                optimal: priced_in.is_empty(),
             });
         }
         for j in priced_in {

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::duals::{self, Duals};
 use crate::lp::{LinearProgram, Scaled};
+use crate::sifting::{Goal, Sifted};
 
 #[cfg(feature = "highs")]
 pub mod highs_session;
@@ -249,7 +250,8 @@ fn plan_duals(
     };
     let mut d = match found {
         Some(Ok(d)) => d,
-        _ => match clarabel_duals(final_lp, x, opts) {
+        Some(Err(why)) => return Some(Err(why)),
+        None => match clarabel_duals(final_lp, x, opts) {
             Ok(d) => d,
             Err(e) => return Some(Err(e)),
         },
@@ -829,44 +831,14 @@ fn solve_sifting(
     lp: &LinearProgram,
     opts: &SolveOptions,
     backend: Backend,
-    whole: fn(&LinearProgram, &SolveOptions) -> SolveResult,
+    whole: WholeSolve,
 ) -> SolveResult {
     let started = Instant::now();
     let deadline = deadline_from(opts, started);
-    let mut solved_by = None;
-    let sifted = crate::sifting::sift(lp, |set| {
-        let r = whole(set, &until(opts, deadline));
-        match (r.status, r.x, r.duals) {
-            (SolveStatus::Optimal, Some(x), Some(Ok(d))) => {
-                solved_by = Some((r.algorithm, d.source));
-                Some((x, d.rows))
-            }
-            _ => None,
-        }
-    });
-    let seconds = started.elapsed().as_secs_f64();
-    match (sifted, solved_by) {
-        (Ok(s), Some((algorithm, source))) => {
-            tracing::debug!(rounds = s.rounds, columns = s.columns, seconds, "sifted");
-            let mut r = result(
-                backend,
-                &format!("{algorithm}, sifting"),
-                SolveStatus::Optimal,
-            );
-            r.solve_seconds = seconds;
-            r.gap = Some(0.0);
-            r.x = Some(s.x);
-            r.duals = Some(Ok(Duals {
-                rows: s.duals,
-                integers_fixed: false,
-                source,
-            }));
-            r
-        }
-        (sifted, _) => {
-            let why = sifted
-                .err()
-                .unwrap_or_else(|| "no working set was solved".into());
+    match sift_with(lp, opts, backend, whole, &Goal::default()) {
+        Ok((r, _)) => r,
+        Err(why) => {
+            let seconds = started.elapsed().as_secs_f64();
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 // Handing the whole program over takes seconds before the solver sees its
                 // limit (5 s for clarabel on 203,050 columns): none are left.
@@ -881,6 +853,66 @@ fn solve_sifting(
             r
         }
     }
+}
+
+/// A backend's solve of a whole program.
+type WholeSolve = fn(&LinearProgram, &SolveOptions) -> SolveResult;
+
+/// [`crate::sifting::sift`] toward `goal` with each working set solved by `whole`: the plan
+/// (optimal, or within `goal.within` of the bound, which [`SolveResult::gap`] then gives) and
+/// what sifting ended with, or why it gave up.
+fn sift_with(
+    lp: &LinearProgram,
+    opts: &SolveOptions,
+    backend: Backend,
+    whole: WholeSolve,
+    goal: &Goal,
+) -> Result<(SolveResult, Sifted), String> {
+    let started = Instant::now();
+    let deadline = deadline_from(opts, started);
+    let mut solved_by = None;
+    let sifted = crate::sifting::sift(lp, goal, |set| {
+        let r = whole(set, &until(opts, deadline));
+        match (r.status, r.x, r.duals) {
+            (SolveStatus::Optimal, Some(x), Some(Ok(d))) => {
+                solved_by = Some((r.algorithm, d.source));
+                Some((x, d.rows))
+            }
+            _ => None,
+        }
+    })?;
+    let (algorithm, source) = solved_by.ok_or("no working set was solved")?;
+    let seconds = started.elapsed().as_secs_f64();
+    let gap = crate::heuristic::gap(lp.objective_value(&sifted.x), sifted.bound);
+    tracing::debug!(
+        rounds = sifted.rounds,
+        columns = sifted.columns,
+        seconds,
+        gap,
+        "sifted"
+    );
+    let mut r = result(
+        backend,
+        &format!("{algorithm}, sifting"),
+        SolveStatus::Optimal,
+    );
+    r.solve_seconds = seconds;
+    r.gap = Some(if goal.within > 0.0 { gap } else { 0.0 });
+    r.x = Some(sifted.x.clone());
+    r.duals = Some(if sifted.optimal {
+        Ok(Duals {
+            rows: sifted.duals.clone(),
+            integers_fixed: false,
+            source,
+        })
+    } else {
+        Err(format!(
+            "sifting stopped after round {} with the plan proved within the MIP gap, before \
+             its LP's optimum, whose duals the shadow prices are",
+            sifted.rounds
+        ))
+    });
+    Ok((r, sifted))
 }
 
 /// Solves with clarabel the model of `lp` (`rows` from [`rows_to_constraints`]); its duals
@@ -1244,9 +1276,12 @@ fn without_plan(
 
 /// For programs too large for microlp's simplex: the relaxation by the interior point, and a
 /// plan from it ([`crate::heuristic::round_and_repair`], each fixed LP through clarabel and its
-/// safety nets). Returns (lower bound, plan's objective, plan, the fixed LP's duals). The bound
-/// is the interior point's objective less 1e-6 of it: it ends within its tolerances (1e-8) of
-/// the optimum, on either side, and a proved gap must not be smaller than the true one.
+/// safety nets). Returns (lower bound, plan's objective, plan, the fixed LP's duals).
+///
+/// With a MIP gap asked for, neither LP is solved further than it needs: the relaxation's
+/// sifting stops within a quarter of the gap of its bound, each fixed LP's within half of it
+/// (of its own bound or the relaxation's) unless the plan's duals are asked for, starting from
+/// the relaxation's last working set (most of its columns are the fixed LP's).
 fn interior_point_start(
     lp: &LinearProgram,
     opts: &SolveOptions,
@@ -1258,16 +1293,85 @@ fn interior_point_start(
         mip_gap: None,
         ..until(opts, deadline)
     };
-    let root = clarabel_on(&relaxed, &lp_opts);
-    let x = root.x.filter(|_| root.status == SolveStatus::Optimal)?;
-    let relaxed_obj = relaxed.objective_value(&x);
-    let bound = relaxed_obj - 1e-6 * relaxed_obj.abs();
+    let target = opts.mip_gap.unwrap_or(0.0);
+    let (x, bound, start) = relaxation_by_interior_point(&relaxed, &lp_opts, target / 4.0)?;
     tracing::info!(bound, "the interior point's relaxation");
+    // The plan's shadow prices are the fixed LP's duals at its optimum.
+    let fixed_within = if opts.duals { 0.0 } else { target / 2.0 };
     let (obj, y, duals) = repair_with_duals(lp, &x, |fixed| {
-        solve_scaled(fixed, Backend::Clarabel, &until(&lp_opts, deadline))
+        let fixed_opts = until(&lp_opts, deadline);
+        match &start {
+            Some(set) if crate::sifting::worth_sifting(fixed) => {
+                fixed_from_working_set(fixed, &fixed_opts, set, (fixed_within, bound))
+            }
+            _ => solve_scaled(fixed, Backend::Clarabel, &fixed_opts),
+        }
     })?;
     tracing::info!(objective = obj, bound, "a plan from the relaxation");
     Some((bound, obj, y, duals))
+}
+
+/// The LP relaxation `relaxed` by clarabel, within `within` of its optimum where it is sifted:
+/// its solution, a lower bound on its optimum, and the last working set where it was sifted.
+/// Unsifted, the bound is the interior point's objective less 1e-6 of it: it ends within its
+/// tolerances (1e-8) of the optimum, on either side, and a proved gap must not be smaller than
+/// the true one. Sifted, it is the Lagrangian bound of the last duals, which holds for any.
+fn relaxation_by_interior_point(
+    relaxed: &LinearProgram,
+    opts: &SolveOptions,
+    within: f64,
+) -> Option<(Vec<f64>, f64, Option<Vec<bool>>)> {
+    if crate::sifting::worth_sifting(relaxed) {
+        let goal = Goal {
+            start: None,
+            within,
+            bound: None,
+        };
+        if let Ok((_, sifted)) = sift_with(relaxed, opts, Backend::Clarabel, clarabel_whole, &goal)
+        {
+            return Some((sifted.x, sifted.bound, Some(sifted.working_set)));
+        }
+    }
+    let root = clarabel_on(relaxed, opts);
+    let x = root.x.filter(|_| root.status == SolveStatus::Optimal)?;
+    let relaxed_obj = relaxed.objective_value(&x);
+    Some((x, relaxed_obj - 1e-6 * relaxed_obj.abs(), None))
+}
+
+/// A fixed LP of the relaxation heuristic by sifting from `start` (the relaxation's last
+/// working set) until its plan is within `within` of its own optimum or of the relaxation's
+/// `bound` (on big-dag, the first working set's plan is within 1e-9 of it), then the support
+/// polish; where sifting gives up, the fixed LP as any other ([`solve_scaled`]).
+fn fixed_from_working_set(
+    fixed: &LinearProgram,
+    opts: &SolveOptions,
+    start: &[bool],
+    (within, bound): (f64, f64),
+) -> SolveResult {
+    let goal = Goal {
+        start: Some(start.to_vec()),
+        within,
+        bound: Some(bound),
+    };
+    let started = Instant::now();
+    match sift_with(fixed, opts, Backend::Clarabel, clarabel_whole, &goal) {
+        Ok((mut r, _)) => {
+            r = check_interior_point(fixed, r, opts);
+            if let (SolveStatus::Optimal, Some(x)) = (r.status, r.x.take()) {
+                let left = until(opts, deadline_from(opts, started));
+                r.x = Some(polish_support(fixed, x, &left));
+            }
+            r
+        }
+        Err(why) => {
+            tracing::info!(why, "sifting the fixed LP gave up");
+            let deadline = deadline_from(opts, started);
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return result(Backend::Clarabel, "sifting", SolveStatus::TimeLimitNoPlan);
+            }
+            solve_scaled(fixed, Backend::Clarabel, &until(opts, deadline))
+        }
+    }
 }
 
 /// microlp's own branch and bound as a primal heuristic: it finds a good plan quickly, but was

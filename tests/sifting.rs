@@ -10,7 +10,7 @@ use capplan::formulation::Formulation;
 use capplan::generate::{generate, GenerateOptions};
 use capplan::lp::LinearProgram;
 use capplan::model::Scenario;
-use capplan::sifting::{sift, Sifted};
+use capplan::sifting::{sift, Goal, Sifted};
 use capplan::solver::{solve, Backend, SolveOptions, SolveStatus};
 
 /// A working set's optimum and row duals, by clarabel through the public solver.
@@ -27,7 +27,7 @@ fn clarabel_with_duals(set: &LinearProgram) -> Option<(Vec<f64>, Vec<f64>)> {
 }
 
 fn sifted(lp: &LinearProgram) -> Sifted {
-    sift(lp, clarabel_with_duals).expect("sifting found the optimum")
+    sift(lp, &Goal::default(), clarabel_with_duals).expect("sifting found the optimum")
 }
 
 /// Twenty columns of cost 1, 2, ..., 20, each at most 1 by a row of its own, and one row that
@@ -81,6 +81,51 @@ fn pricing_brings_in_the_column_the_optimum_needs() {
 
 /// Generated fleets: sifting from the first working set reaches the whole program's optimum
 /// (microlp's simplex, solved whole) within 1e-7, every row held.
+/// Twelve columns of cost 1..12 (each at most 1, the twelfth at most 0.5 by a row), a
+/// column `y` of cost 13 and `z` of cost 100, and a row that needs 12 units. The first working
+/// set holds the twelve and `z` (the goal's start, not `y`): 11.5 units from the twelve and
+/// 0.5 from `z`, 66 + 6 + 50 = 122, while `y` would give that half unit for 6.5 (optimum 78.5).
+fn start_with_the_dear_column(within: f64) -> (LinearProgram, Sifted) {
+    let mut lp = LinearProgram::new();
+    let x: Vec<_> = (1..=12)
+        .map(|c| lp.add_col(c as f64, 0.0, 1.0, false))
+        .collect();
+    let y = lp.add_col(13.0, 0.0, 10.0, false);
+    let z = lp.add_col(100.0, 0.0, 10.0, false);
+    let mut need: Vec<_> = x.iter().map(|&c| (c, 1.0)).collect();
+    need.extend([(y, 1.0), (z, 1.0)]);
+    lp.add_row(need, 12.0, f64::INFINITY);
+    lp.add_row([(x[11], 1.0)], f64::NEG_INFINITY, 0.5);
+    let mut start = vec![false; lp.num_cols()];
+    start[z.0 as usize] = true;
+    let goal = Goal {
+        start: Some(start),
+        within,
+        bound: Some(78.5),
+    };
+    let s = sift(&lp, &goal, clarabel_with_duals).expect("sifting found a plan");
+    (lp, s)
+}
+
+#[test]
+fn a_plan_within_the_goals_gap_of_the_callers_bound_ends_sifting_early() {
+    // (122 - 78.5) / 122 = 0.357: within 0.4, so round 1's plan stands, not as the optimum.
+    let (lp, s) = start_with_the_dear_column(0.4);
+    assert_eq!((s.rounds, s.optimal), (1, false));
+    assert!((lp.objective_value(&s.x) - 122.0).abs() < 1e-5);
+    assert!(lp.max_violation(&s.x) < 1e-6);
+    assert!(
+        s.bound <= 78.5 + 1e-6,
+        "the bound {} passes the optimum",
+        s.bound
+    );
+    // Not within 0.3: pricing brings `y` in and round 2 ends at the optimum.
+    let (lp, s) = start_with_the_dear_column(0.3);
+    assert_eq!((s.rounds, s.optimal), (2, true));
+    assert!((lp.objective_value(&s.x) - 78.5).abs() < 1e-5);
+    assert!((s.bound - 78.5).abs() < 1e-5, "{}", s.bound);
+}
+
 #[test]
 fn sifting_reaches_the_whole_programs_optimum_on_generated_fleets() {
     for seed in 1..=6 {
