@@ -1280,8 +1280,8 @@ fn without_plan(
 ///
 /// With a MIP gap asked for, neither LP is solved further than it needs: the relaxation's
 /// sifting stops within a quarter of the gap of its bound, each fixed LP's within half of it
-/// (of its own bound or the relaxation's) unless the plan's duals are asked for, starting from
-/// the relaxation's last working set (most of its columns are the fixed LP's).
+/// (of its own bound or the relaxation's), starting from the relaxation's last working set
+/// (most of its columns are the fixed LP's); the plan's duals, where asked for, come after.
 fn interior_point_start(
     lp: &LinearProgram,
     opts: &SolveOptions,
@@ -1296,13 +1296,11 @@ fn interior_point_start(
     let target = opts.mip_gap.unwrap_or(0.0);
     let (x, bound, start) = relaxation_by_interior_point(&relaxed, &lp_opts, target / 4.0)?;
     tracing::info!(bound, "the interior point's relaxation");
-    // The plan's shadow prices are the fixed LP's duals at its optimum.
-    let fixed_within = if opts.duals { 0.0 } else { target / 2.0 };
     let (obj, y, duals) = repair_with_duals(lp, &x, |fixed| {
         let fixed_opts = until(&lp_opts, deadline);
         match &start {
             Some(set) if crate::sifting::worth_sifting(fixed) => {
-                fixed_from_working_set(fixed, &fixed_opts, set, (fixed_within, bound))
+                fixed_from_working_set(fixed, &fixed_opts, set, (target / 2.0, bound))
             }
             _ => solve_scaled(fixed, Backend::Clarabel, &fixed_opts),
         }
@@ -1340,8 +1338,9 @@ fn relaxation_by_interior_point(
 
 /// A fixed LP of the relaxation heuristic by sifting from `start` (the relaxation's last
 /// working set) until its plan is within `within` of its own optimum or of the relaxation's
-/// `bound` (on big-dag, the first working set's plan is within 1e-9 of it), then the support
-/// polish; where sifting gives up, the fixed LP as any other ([`solve_scaled`]).
+/// `bound` (on big-dag, the first working set's plan is within 1e-9 of it), on to the optimum
+/// where the plan's duals are asked for ([`fixed_to_optimum`]), then the support polish; where
+/// sifting gives up, the fixed LP as any other ([`solve_scaled`]).
 fn fixed_from_working_set(
     fixed: &LinearProgram,
     opts: &SolveOptions,
@@ -1354,22 +1353,49 @@ fn fixed_from_working_set(
         bound: Some(bound),
     };
     let started = Instant::now();
+    let deadline = deadline_from(opts, started);
     match sift_with(fixed, opts, Backend::Clarabel, clarabel_whole, &goal) {
-        Ok((mut r, _)) => {
+        Ok((mut r, sifted)) => {
+            if opts.duals && !sifted.optimal {
+                r = fixed_to_optimum(fixed, &until(opts, deadline), r, sifted.working_set);
+            }
             r = check_interior_point(fixed, r, opts);
             if let (SolveStatus::Optimal, Some(x)) = (r.status, r.x.take()) {
-                let left = until(opts, deadline_from(opts, started));
-                r.x = Some(polish_support(fixed, x, &left));
+                r.x = Some(polish_support(fixed, x, &until(opts, deadline)));
             }
             r
         }
         Err(why) => {
             tracing::info!(why, "sifting the fixed LP gave up");
-            let deadline = deadline_from(opts, started);
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return result(Backend::Clarabel, "sifting", SolveStatus::TimeLimitNoPlan);
             }
             solve_scaled(fixed, Backend::Clarabel, &until(opts, deadline))
+        }
+    }
+}
+
+/// Sifting of `fixed` on from the working set `set` of its plan `early` (proved within the
+/// MIP gap) to its optimum, whose duals are the plan's shadow prices: that optimum, or `early`
+/// with the reason it has no duals where sifting gives up (at the time limit).
+fn fixed_to_optimum(
+    fixed: &LinearProgram,
+    opts: &SolveOptions,
+    mut early: SolveResult,
+    set: Vec<bool>,
+) -> SolveResult {
+    let goal = Goal {
+        start: Some(set),
+        ..Goal::default()
+    };
+    match sift_with(fixed, opts, Backend::Clarabel, clarabel_whole, &goal) {
+        Ok((r, _)) => r,
+        Err(why) => {
+            early.duals = Some(Err(format!(
+                "the plan was proved within the MIP gap, but its LP was not solved to the \
+                 optimum whose duals the shadow prices are ({why})"
+            )));
+            early
         }
     }
 }
