@@ -1,7 +1,7 @@
 //! The 2027-2029 segmented plan of the standard generated fleet (500 workloads x 40 clusters,
-//! 13 weeks, 9 months, 8 quarters, seed 7): model building always, solving with HiGHS where it
-//! is compiled in. The default build's solve (clarabel, minutes on a shared machine) is
-//! measured once with `capplan plan` instead; see docs/performance.md, "Segmented horizons".
+//! 13 weeks, 9 months, 8 quarters, seed 7): model building, the default build's solve (clarabel
+//! by sifting, 10 samples of about 15 s), and HiGHS's where it is compiled in; see
+//! docs/performance.md, "Segmented horizons".
 //!
 //! The same file planned in weeks over the same days (156 weeks and 5 days, about 1.8 million
 //! columns: docs/performance.md, "The same fleet in weeks") is built and planned once, not
@@ -60,8 +60,11 @@ fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("segmented-500x40");
     g.sample_size(10).measurement_time(Duration::from_secs(5));
     g.bench_function("build", |b| b.iter(|| Formulation::build(&s, false)));
+    let f = Formulation::build(&s, false);
+    g.bench_function("solve/clarabel-sifting", |b| {
+        b.iter(|| solve(&f.lp, Backend::Clarabel, &SolveOptions::default()).expect("solves"))
+    });
     if Backend::Highs.is_compiled() {
-        let f = Formulation::build(&s, false);
         let opts = SolveOptions {
             algorithm: Algorithm::Simplex,
             ..SolveOptions::default()
