@@ -34,13 +34,6 @@ const MAX_ROUNDS: usize = 20;
 /// lower the cost: above it is the interior point's round-off.
 const PRICE_TOLERANCE: f64 = 1e-7;
 
-/// A column of a working set's plan at most this (scaled units, natural units near 1) and
-/// with a reduced cost above [`DROP_PRICE`] (relative to its cost) leaves the set.
-const DROP_AT: f64 = 1e-7;
-
-/// See [`DROP_AT`]: far above [`PRICE_TOLERANCE`], so a column near the margin stays.
-const DROP_PRICE: f64 = 1e-3;
-
 /// An artificial column above this in a working set's optimum is in use.
 const ARTIFICIAL_ZERO: f64 = 1e-9;
 
@@ -119,7 +112,6 @@ pub fn sift(
     mut solve: impl FnMut(&LinearProgram) -> Option<(Vec<f64>, Vec<f64>)>,
 ) -> Result<Sifted, String> {
     let mut keep = first_set(lp, goal);
-    let mut dropped = vec![false; lp.num_cols()];
     for round in 1..=MAX_ROUNDS {
         let (set, kept, artificials) = working_set(lp, &keep);
         let (z, duals) = solve(&set).ok_or_else(|| {
@@ -144,9 +136,6 @@ pub fn sift(
         );
         let optimal = priced_in.is_empty();
         let done = optimal || (!in_use && goal.reached(objective, bound));
-        if !done && !in_use {
-            drop_idle(lp, (&mut keep, &mut dropped), (&kept, &z), &d);
-        }
         for j in priced_in {
             keep[j] = true;
         }
@@ -273,28 +262,6 @@ fn artificial_cost(lp: &LinearProgram, r: usize) -> f64 {
     ARTIFICIAL_MARKUP * dearest
 }
 
-/// Takes out of the working set the columns (`kept`, with values `z`) that its plan leaves at
-/// zero and that would raise its cost (a reduced cost in `d` above [`DROP_PRICE`]): the set's
-/// plan stays optimal without them, and the next set, with the columns that price in, solves
-/// faster. Without this the sets only grow (103,570 columns at the end on big-dag, whose plan
-/// uses a few thousand). A dropped column prices back in if the duals move its way, and then
-/// stays (`dropped` marks them): an interior point's duals of a degenerate optimum move between
-/// sets, and on big-dag 1,500 columns went out and in every round.
-fn drop_idle(
-    lp: &LinearProgram,
-    (keep, dropped): (&mut [bool], &mut [bool]),
-    (kept, z): (&[usize], &[f64]),
-    d: &[f64],
-) {
-    for (&j, &v) in kept.iter().zip(z) {
-        let idle = v <= DROP_AT && d[j] > DROP_PRICE * (1.0 + lp.obj[j].abs());
-        if idle && lp.col_lower[j] == 0.0 && !dropped[j] {
-            keep[j] = false;
-            dropped[j] = true;
-        }
-    }
-}
-
 /// The columns outside the working set that would lower its cost (most negative reduced cost
 /// first, at most as many as the set has rows and columns together, so the set at most doubles).
 fn priced_in(lp: &LinearProgram, keep: &[bool], d: &[f64]) -> Vec<usize> {
@@ -309,28 +276,4 @@ fn priced_in(lp: &LinearProgram, keep: &[bool], d: &[f64]) -> Vec<usize> {
         out.truncate(cap);
     }
     out.into_iter().map(|(_, j)| j).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idle_columns_leave_the_working_set_once_and_busy_or_marginal_ones_stay() {
-        // Five columns of cost 1: in use, idle and dear, idle at the margin, idle and dear
-        // but at a nonzero lower bound, and idle and dear again.
-        let mut lp = LinearProgram::new();
-        for lower in [0.0, 0.0, 0.0, 1.0, 0.0] {
-            lp.add_col(1.0, lower, 10.0, false);
-        }
-        let kept = [0, 1, 2, 3, 4];
-        let z = [2.0, 0.0, 0.0, 0.0, 0.0];
-        let d = [0.0, 0.5, 1e-6, 0.5, 0.5];
-        let mut keep = vec![true; 5];
-        let mut dropped = vec![false; 5];
-        dropped[4] = true; // went out before, priced back in: stays
-        drop_idle(&lp, (&mut keep, &mut dropped), (&kept, &z), &d);
-        assert_eq!(keep, [true, false, true, true, true]);
-        assert_eq!(dropped, [false, true, false, false, true]);
-    }
 }

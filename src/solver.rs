@@ -1393,7 +1393,8 @@ fn fixed_to_optimum(
         Err(why) => {
             early.duals = Some(Err(format!(
                 "the plan was proved within the MIP gap, but its LP was not solved to the \
-                 optimum whose duals the shadow prices are ({why})"
+                 optimum whose duals the shadow prices are: {why} (a longer --time-limit may \
+                 give them)"
             )));
             early
         }
