@@ -2,6 +2,8 @@
 //! (`capplan::heuristic`): its plans pass the independent audit, and the gap it reports against
 //! the relaxation's bound is never below its true gap to the proven optimum.
 
+mod common;
+
 use std::path::Path;
 
 use capplan::formulation::{ColKey, Formulation};
@@ -191,4 +193,60 @@ fn warm_started_fixed_lps_agree_with_cold_solves() {
         warm_iterations < cold_iterations,
         "warm {warm_iterations} against cold {cold_iterations} simplex iterations"
     );
+}
+
+/// `capplan plan FILE --solver microlp --mip-gap 0.02 --format json ARGS`, which exits 0 only
+/// when the plan passes the audit: its JSON.
+fn planned_within_2_percent(file: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec![
+        "plan",
+        file.to_str().unwrap(),
+        "--solver",
+        "microlp",
+        "--mip-gap",
+        "0.02",
+        "--format",
+        "json",
+    ];
+    all.extend_from_slice(args);
+    let out = common::capplan(&all);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A fleet with dependencies past 50,000 columns (54,123): the default build plans it from
+/// the interior point's relaxation, its fixed LP sifted from the relaxation's last working set.
+/// The plan passes the audit and is within the gap asked for; with shadow prices (the default)
+/// the fixed LP is sifted on to its optimum and they come with the plan; without, the plan may
+/// stop earlier, within the same gap of the same bound.
+#[test]
+fn the_default_build_plans_a_large_dag_within_the_gap_with_its_shadow_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dag.toml");
+    let opts = GenerateOptions {
+        workloads: 350,
+        clusters: 30,
+        periods: 13,
+        seed: 3,
+        edges: 100,
+    };
+    std::fs::write(&file, generate(&opts).unwrap()).unwrap();
+    let with = planned_within_2_percent(&file, &[]);
+    let solver = &with["solver"];
+    assert_eq!(solver["variables"], 54123);
+    assert_eq!(
+        solver["algorithm"],
+        "interior-point relaxation, then gates fixed"
+    );
+    assert!(solver["gap"].as_f64().unwrap() <= 0.02, "{solver}");
+    let sensitivity = &with["sensitivity"];
+    assert_eq!(sensitivity["basis"], "lp_with_integers_fixed");
+    assert!(!sensitivity["terms"].as_array().unwrap().is_empty());
+    let without = planned_within_2_percent(&file, &["--sensitivity", "off"]);
+    assert!(without["solver"]["gap"].as_f64().unwrap() <= 0.02);
+    let (a, b) = (
+        with["total_cost_usd"].as_f64().unwrap(),
+        without["total_cost_usd"].as_f64().unwrap(),
+    );
+    assert!((a - b).abs() <= 0.02 * a.max(b), "{a} against {b}");
 }
