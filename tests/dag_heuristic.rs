@@ -195,23 +195,12 @@ fn warm_started_fixed_lps_agree_with_cold_solves() {
     );
 }
 
-/// `capplan plan FILE --solver microlp --mip-gap 0.02 --format json ARGS`, which exits 0 only
-/// when the plan passes the audit: its JSON.
+/// `capplan plan FILE --solver microlp --mip-gap 0.02 ARGS` as JSON (a plan that passed the
+/// audit).
 fn planned_within_2_percent(file: &Path, args: &[&str]) -> serde_json::Value {
-    let mut all = vec![
-        "plan",
-        file.to_str().unwrap(),
-        "--solver",
-        "microlp",
-        "--mip-gap",
-        "0.02",
-        "--format",
-        "json",
-    ];
+    let mut all = vec!["--solver", "microlp", "--mip-gap", "0.02"];
     all.extend_from_slice(args);
-    let out = common::capplan(&all);
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::plan_json(file, &all)
 }
 
 /// A fleet with dependencies past 50,000 columns (54,123): the default build plans it from

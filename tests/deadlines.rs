@@ -107,17 +107,9 @@ fn write(dir: &Path, text: &str) -> PathBuf {
 
 /// `capplan plan FILE --deadlines --format json` (plus `extra`), decoded.
 fn whatifs(file: &Path, extra: &[&str]) -> Whatifs {
-    let mut args = vec![
-        "plan",
-        file.to_str().unwrap(),
-        "--deadlines",
-        "--format",
-        "json",
-    ];
+    let mut args = vec!["--deadlines"];
     args.extend(extra);
-    let out = capplan(&args);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let doc: PlanDoc = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: PlanDoc = serde_json::from_value(common::plan_json(file, &args)).unwrap();
     doc.deadline_whatifs
         .expect("--deadlines adds deadline_whatifs")
 }

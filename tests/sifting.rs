@@ -172,22 +172,9 @@ fn sifted_fleet(dir: &Path) -> std::path::PathBuf {
 /// `capplan plan FILE --solver SOLVER ARGS`: the plan's total cost and its solver's algorithm
 /// (the plan command exits 0 only when the plan passes the audit).
 fn planned(file: &Path, solver: &str, args: &[&str]) -> (f64, String) {
-    let mut all = vec![
-        "plan",
-        file.to_str().unwrap(),
-        "--format",
-        "json",
-        "--solver",
-        solver,
-    ];
+    let mut all = vec!["--solver", solver];
     all.extend_from_slice(args);
-    let out = common::capplan(&all);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = common::plan_json(file, &all);
     let algorithm = v["solver"]["algorithm"].as_str().unwrap().to_string();
     (v["costs"]["total_usd"].as_f64().unwrap(), algorithm)
 }

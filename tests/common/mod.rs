@@ -104,6 +104,17 @@ pub fn capplan(args: &[&str]) -> std::process::Output {
         .expect("the binary runs")
 }
 
+/// `capplan plan FILE ARGS --format json`, which must exit 0 (a plan that passed the audit):
+/// its JSON.
+pub fn plan_json(file: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["plan", file.to_str().expect("a UTF-8 path")];
+    all.extend_from_slice(args);
+    all.extend(["--format", "json"]);
+    let out = capplan(&all);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("plan --format json prints JSON")
+}
+
 /// The exit code of a finished run.
 pub fn code(o: &std::process::Output) -> i32 {
     o.status.code().expect("exited normally")
