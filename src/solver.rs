@@ -1319,18 +1319,23 @@ fn relaxation_by_interior_point(
     opts: &SolveOptions,
     within: f64,
 ) -> Option<(Vec<f64>, f64, Option<Vec<bool>>)> {
+    let deadline = deadline_from(opts, Instant::now());
     if crate::sifting::worth_sifting(relaxed) {
         let goal = Goal {
             start: None,
             within,
             bound: None,
         };
-        if let Ok((_, sifted)) = sift_with(relaxed, opts, Backend::Clarabel, clarabel_whole, &goal)
-        {
-            return Some((sifted.x, sifted.bound, Some(sifted.working_set)));
+        match sift_with(relaxed, opts, Backend::Clarabel, clarabel_whole, &goal) {
+            Ok((_, sifted)) => return Some((sifted.x, sifted.bound, Some(sifted.working_set))),
+            Err(why) if deadline.is_some_and(|d| Instant::now() >= d) => {
+                tracing::info!(why, "sifting the relaxation gave up at the time limit");
+                return None;
+            }
+            Err(why) => tracing::info!(why, "sifting the relaxation gave up; solving it whole"),
         }
     }
-    let root = clarabel_on(relaxed, opts);
+    let root = clarabel_whole(relaxed, &until(opts, deadline));
     let x = root.x.filter(|_| root.status == SolveStatus::Optimal)?;
     let relaxed_obj = relaxed.objective_value(&x);
     Some((x, relaxed_obj - 1e-6 * relaxed_obj.abs(), None))
