@@ -15,6 +15,10 @@
 //! (its duals then point the pricing at the columns that reach the row). A plan that still needs
 //! one when no column prices out, or a solve that fails, gives up: the caller solves the whole
 //! program.
+//!
+//! A caller may start from another program's last working set and ask for less than the
+//! optimum ([`Goal`]): the MILP heuristic's fixed LPs start from their relaxation's set and stop
+//! once their plan is within half the MIP gap of the relaxation's bound.
 
 use crate::lp::{Col, LinearProgram};
 
@@ -103,9 +107,10 @@ fn spread(n: usize, kept: &[usize], z: &[f64]) -> Vec<f64> {
     x
 }
 
-/// Solves `lp` by sifting. `solve` answers a working set's program with its optimum and its
-/// row duals (`d objective / d bound`, [`crate::duals::Duals::rows`]), or `None` when it has
-/// none (infeasible, failed, out of time). `Err` says why sifting gave up.
+/// Solves `lp` by sifting, from `goal`'s start to the optimum or to a plan within `goal`'s
+/// gap of a bound. `solve` answers a working set's program with its optimum and its row duals
+/// (`d objective / d bound`, [`crate::duals::Duals::rows`]), or `None` when it has none
+/// (infeasible, failed, out of time). `Err` says why sifting gave up.
 pub fn sift(
     lp: &LinearProgram,
     goal: &Goal,
