@@ -74,9 +74,10 @@ pub fn reduced_costs(lp: &LinearProgram, y: &[f64]) -> Vec<f64> {
 /// `min over l <= x <= u of c'x - sum_i y_i (a_i x - b_i)`, each row's `b_i` the side its dual's
 /// sign binds (a sign whose side is infinite counts as 0). Weak duality makes it a bound for
 /// every `y`, optimal or not; sifting uses it to prove a working set's plan close to the whole
-/// program's optimum before every column has priced in. `-inf` when a column with a reduced
-/// cost that wants it unbounded has no bound that way.
-pub fn lagrangian_bound(lp: &LinearProgram, y: &[f64]) -> f64 {
+/// program's optimum before every column has priced in. `upper` is [`implied_upper`] of `lp`
+/// (computed once per program). `-inf` when a column with a reduced cost that wants it
+/// unbounded has no bound that way.
+pub fn lagrangian_bound(lp: &LinearProgram, upper: &[f64], y: &[f64]) -> f64 {
     let y: Vec<f64> = y
         .iter()
         .enumerate()
@@ -95,7 +96,6 @@ pub fn lagrangian_bound(lp: &LinearProgram, y: &[f64]) -> f64 {
             _ => 0.0,
         })
         .sum();
-    let upper = implied_upper(lp);
     let cols: f64 = reduced_costs(lp, &y)
         .iter()
         .enumerate()
@@ -111,7 +111,7 @@ pub fn lagrangian_bound(lp: &LinearProgram, y: &[f64]) -> f64 {
 /// Each column's upper bound, tightened by what each row allows it when every other column
 /// in the row sits where it uses the least of the row (one pass of bound propagation): a valid
 /// box for every feasible point, so [`lagrangian_bound`] may minimise over it.
-fn implied_upper(lp: &LinearProgram) -> Vec<f64> {
+pub fn implied_upper(lp: &LinearProgram) -> Vec<f64> {
     let mut upper = lp.col_upper.clone();
     for r in 0..lp.num_rows() {
         let row = lp.row(r);
@@ -199,14 +199,17 @@ mod tests {
         let x = lp.add_col(1.0, 0.0, 2.0, false);
         let z = lp.add_col(2.0, 0.0, 5.0, false);
         lp.add_row([(x, 1.0), (z, 1.0)], 3.0, f64::INFINITY);
-        assert_eq!(lagrangian_bound(&lp, &[2.0]), 4.0);
+        assert_eq!(lagrangian_bound(&lp, &implied_upper(&lp), &[2.0]), 4.0);
         // 3y + min(1 - y, 0) * 2 + min(2 - y, 0) * 5, each at most 4.
-        assert_eq!(lagrangian_bound(&lp, &[1.0]), 3.0);
-        assert_eq!(lagrangian_bound(&lp, &[5.0]), 15.0 - 8.0 - 15.0);
+        assert_eq!(lagrangian_bound(&lp, &implied_upper(&lp), &[1.0]), 3.0);
+        assert_eq!(
+            lagrangian_bound(&lp, &implied_upper(&lp), &[5.0]),
+            15.0 - 8.0 - 15.0
+        );
         // A negative dual on a row with no upper side counts as 0: every column at 0.
-        assert_eq!(lagrangian_bound(&lp, &[-1.0]), 0.0);
+        assert_eq!(lagrangian_bound(&lp, &implied_upper(&lp), &[-1.0]), 0.0);
         lp.obj_offset = 10.0;
-        assert_eq!(lagrangian_bound(&lp, &[2.0]), 14.0);
+        assert_eq!(lagrangian_bound(&lp, &implied_upper(&lp), &[2.0]), 14.0);
     }
 
     #[test]
@@ -220,8 +223,14 @@ mod tests {
         lp.add_row([(x, 1.0), (z, 1.0)], 3.0, f64::INFINITY);
         lp.add_row([(x, 1.0)], f64::NEG_INFINITY, 2.0);
         lp.add_row([(z, 0.5)], f64::NEG_INFINITY, 2.5);
-        assert_eq!(lagrangian_bound(&lp, &[5.0, 0.0, 0.0]), -8.0);
-        assert_eq!(lagrangian_bound(&lp, &[2.0, 0.0, 0.0]), 4.0);
+        assert_eq!(
+            lagrangian_bound(&lp, &implied_upper(&lp), &[5.0, 0.0, 0.0]),
+            -8.0
+        );
+        assert_eq!(
+            lagrangian_bound(&lp, &implied_upper(&lp), &[2.0, 0.0, 0.0]),
+            4.0
+        );
     }
 
     #[test]

@@ -117,6 +117,7 @@ pub fn sift(
     mut solve: impl FnMut(&LinearProgram) -> Option<(Vec<f64>, Vec<f64>)>,
 ) -> Result<Sifted, String> {
     let mut keep = first_set(lp, goal);
+    let upper = crate::duals::implied_upper(lp);
     for round in 1..=MAX_ROUNDS {
         let (set, kept, artificials) = working_set(lp, &keep);
         let (z, duals) = solve(&set).ok_or_else(|| {
@@ -128,7 +129,7 @@ pub fn sift(
         let d = crate::duals::reduced_costs(lp, &duals);
         let priced_in = priced_in(lp, &keep, &d);
         let in_use = artificials.iter().any(|&a| z[a] > ARTIFICIAL_ZERO);
-        let bound = crate::duals::lagrangian_bound(lp, &duals);
+        let bound = crate::duals::lagrangian_bound(lp, &upper, &duals);
         let objective = set.objective_value(&z);
         tracing::debug!(
             round,
